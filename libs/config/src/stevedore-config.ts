@@ -1,0 +1,72 @@
+import { ConfigurationError } from './configuration-error.js';
+import { environmentSchema, type LogLevel } from './config.schema.js';
+import { parseDockerHost, type DockerConnection } from './docker-host.js';
+import { parseApiTokens, type ApiToken } from './api-tokens.js';
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** Validated configuration of one Stevedore process. */
+export interface StevedoreConfig {
+  readonly docker: DockerConnection;
+  readonly redis: {
+    readonly url: string;
+    /** False when REDIS_URL was not given, so the launcher may start a private redis-server. */
+    readonly explicit: boolean;
+  };
+  readonly http: { readonly host: string; readonly port: number };
+  /** Empty when STEVEDORE_API_TOKENS is unset: the api then generates one admin token at start-up. */
+  readonly apiTokens: readonly ApiToken[];
+  readonly worker: { readonly embedded: boolean; readonly concurrency: number };
+  readonly logLevel: LogLevel;
+  readonly stateDir: string;
+}
+
+/**
+ * Reads and validates the environment. Throws one ConfigurationError that names every bad
+ * variable, so an operator fixes them all in one go.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): StevedoreConfig {
+  const problems: string[] = [];
+  const parsed = environmentSchema.safeParse(withoutEmptyValues(env));
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigurationError(problems);
+  }
+  const vars = parsed.data;
+
+  const docker = collect(problems, () =>
+    parseDockerHost(vars.DOCKER_HOST, {
+      tlsVerify: vars.DOCKER_TLS_VERIFY,
+      certPath: vars.DOCKER_CERT_PATH,
+    }),
+  );
+  const apiTokens = collect(problems, () => parseApiTokens(vars.STEVEDORE_API_TOKENS ?? ''));
+  if (problems.length > 0 || !docker || !apiTokens) throw new ConfigurationError(problems);
+
+  return {
+    docker,
+    redis: { url: vars.REDIS_URL ?? DEFAULT_REDIS_URL, explicit: vars.REDIS_URL !== undefined },
+    http: { host: vars.HOST, port: vars.PORT },
+    apiTokens,
+    worker: { embedded: vars.WORKER_EMBEDDED, concurrency: vars.WORKER_CONCURRENCY },
+    logLevel: vars.LOG_LEVEL,
+    stateDir: vars.STEVEDORE_STATE_DIR,
+  };
+}
+
+/** An empty variable (`FOO=`) means "not set", as the Docker CLI treats DOCKER_HOST. */
+function withoutEmptyValues(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
+  );
+}
+
+function collect<T>(problems: string[], parse: () => T): T | undefined {
+  try {
+    return parse();
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    problems.push(...error.problems);
+    return undefined;
+  }
+}

@@ -1,0 +1,73 @@
+import type { ErrorCode } from './error-codes.js';
+
+/**
+ * A failure a client can act on. Every error that leaves the service is either one of these
+ * or becomes INTERNAL. Messages are for people and must never contain a credential.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class UnauthenticatedError extends DomainError {
+  constructor(message = 'A valid bearer token is required: send "Authorization: Bearer <token>".') {
+    super('UNAUTHENTICATED', message);
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  constructor(required: string, actual: string) {
+    super('FORBIDDEN', `This operation needs the ${required} role; the token has the ${actual} role.`);
+  }
+}
+
+export class BadUserInputError extends DomainError {
+  constructor(message: string) {
+    super('BAD_USER_INPUT', message);
+  }
+}
+
+export class InvalidReferenceError extends DomainError {
+  constructor(
+    readonly reference: string,
+    readonly reason: string,
+  ) {
+    super('INVALID_REFERENCE', `Invalid image reference ${JSON.stringify(reference)}: ${reason}.`);
+  }
+}
+
+export class ImageNotFoundError extends DomainError {
+  constructor(readonly reference: string) {
+    super('IMAGE_NOT_FOUND', `No local image matches ${JSON.stringify(reference)}.`);
+  }
+}
+
+export class AmbiguousReferenceError extends DomainError {
+  constructor(
+    readonly reference: string,
+    readonly matches: number,
+  ) {
+    super(
+      'AMBIGUOUS_REFERENCE',
+      `The id prefix ${JSON.stringify(reference)} matches ${matches} images; give more digits.`,
+    );
+  }
+}
+
+export class DockerUnavailableError extends DomainError {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super('DOCKER_UNAVAILABLE', `The Docker daemon does not answer (${detail}). Check DOCKER_HOST and the daemon.`, options);
+  }
+}
+
+export class QueueUnavailableError extends DomainError {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super('QUEUE_UNAVAILABLE', `Redis does not answer (${detail}), so no job can be queued. Check REDIS_URL.`, options);
+  }
+}
