@@ -1,0 +1,3 @@
+export * from './auth.decorators.js';
+export * from './principal.js';
+export * from './token-authenticator.js';

@@ -1,0 +1,41 @@
+import { isOfficial, parseReference, registryOf, toFamiliarString, toNormalizedString } from '#libs/reference';
+import { DomainError } from '#libs/errors';
+import type { TagRecord } from './image-record.js';
+
+/** Reads the daemon's RepoTags into tag records; a name the grammar rejects is skipped, not fatal. */
+export function tagRecordsOf(imageId: string, repoTags: readonly string[]): TagRecord[] {
+  const records: TagRecord[] = [];
+  for (const repoTag of repoTags) {
+    const record = tagRecordOf(imageId, repoTag);
+    if (record) records.push(record);
+  }
+  return records;
+}
+
+function tagRecordOf(imageId: string, repoTag: string): TagRecord | undefined {
+  try {
+    const reference = parseReference(repoTag);
+    if (reference.tag === undefined) return undefined;
+    return {
+      reference: toNormalizedString(reference),
+      familiar: toFamiliarString(reference),
+      registry: registryOf(reference),
+      repository: reference.path,
+      tag: reference.tag,
+      imageId,
+    };
+  } catch (error) {
+    if (error instanceof DomainError) return undefined;
+    throw error;
+  }
+}
+
+export function anyOfficial(repoTags: readonly string[]): boolean {
+  return repoTags.some((repoTag) => {
+    try {
+      return isOfficial(parseReference(repoTag));
+    } catch {
+      return false;
+    }
+  });
+}

@@ -1,0 +1,43 @@
+import { DockerUnavailableError, DomainError, ImageNotFoundError } from '#libs/errors';
+
+/** Error codes of a socket or TCP connection that mean "the daemon is not there". */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOENT',
+  'EACCES',
+  'EPERM',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+interface ModemError {
+  statusCode?: number;
+  code?: string;
+  json?: { message?: string } | null;
+  message?: string;
+}
+
+/**
+ * Maps what dockerode throws to a domain error, in one place. `subject` names what was asked
+ * for, so a 404 can say which image is missing.
+ */
+export function toEngineError(error: unknown, subject?: string): Error {
+  if (error instanceof DomainError) return error;
+  const modemError = (error ?? {}) as ModemError;
+  if (modemError.code && UNREACHABLE_CODES.has(modemError.code)) {
+    return new DockerUnavailableError(modemError.code, { cause: error });
+  }
+  if (modemError.statusCode === 404 && subject !== undefined) return new ImageNotFoundError(subject);
+  if (modemError.statusCode === 503) return new DockerUnavailableError('daemon answered 503', { cause: error });
+  if (isTimeout(modemError)) return new DockerUnavailableError('request timed out', { cause: error });
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function isTimeout(error: ModemError): boolean {
+  return typeof error.message === 'string' && /timeout/i.test(error.message) && error.statusCode === undefined;
+}
