@@ -1,0 +1,40 @@
+import { Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { GraphQLModule } from '@nestjs/graphql';
+import { ConfigModule, type ApiToken, type StevedoreConfig } from '#libs/config';
+import { DockerModule } from '#libs/docker';
+import { JobRunnerModule } from '#libs/job-runner';
+import { JobsModule } from '#libs/jobs';
+import { AuthModule } from './auth/auth.module.js';
+import { AuthenticationMiddleware } from './auth/authentication.middleware.js';
+import { graphqlOptions } from './graphql/graphql.options.js';
+import { HealthModule } from './health/health.module.js';
+import { ImagesModule } from './images/images.module.js';
+
+/** Routes anyone may call: probes, and the API description (it holds no data). */
+export const OPEN_ROUTES = ['health/{*path}', 'api/docs', 'api/docs/{*path}', 'api/docs-json'];
+
+@Module({})
+export class AppModule implements NestModule {
+  static forRoot(config: StevedoreConfig, tokens: readonly ApiToken[]): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DockerModule,
+        JobsModule,
+        AuthModule.forTokens(tokens),
+        GraphQLModule.forRoot(graphqlOptions()),
+        ImagesModule,
+        HealthModule,
+        ...(config.worker.embedded ? [JobRunnerModule] : []),
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(AuthenticationMiddleware)
+      .exclude(...OPEN_ROUTES)
+      .forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+  }
+}

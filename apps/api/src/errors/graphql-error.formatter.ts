@@ -1,0 +1,38 @@
+import { Logger } from '@nestjs/common';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { randomUUID } from 'node:crypto';
+import type { GraphQLFormattedError } from 'graphql';
+import { toPublicError } from './public-error.js';
+
+const logger = new Logger('GraphQL');
+
+/** Apollo's own codes for documents it rejects before execution: the caller's input. */
+const APOLLO_INPUT_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'BAD_REQUEST',
+]);
+
+/** Apollo formatError: every error leaves with a contract code and without internal detail. */
+export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const apolloCode = formatted.extensions?.code;
+  if (typeof apolloCode === 'string' && APOLLO_INPUT_CODES.has(apolloCode)) {
+    return { message: formatted.message, locations: formatted.locations, extensions: { code: 'BAD_USER_INPUT' } };
+  }
+  const requestId = randomUUID();
+  const cause = unwrapResolverError(error);
+  const publicError = toPublicError(cause, requestId);
+  if (publicError.unexpected) {
+    logger.error({ requestId, path: formatted.path, err: cause instanceof Error ? cause.stack : String(cause) });
+  }
+  return {
+    message: publicError.message,
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code: publicError.code },
+  };
+}

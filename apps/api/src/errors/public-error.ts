@@ -1,0 +1,42 @@
+import { HttpException } from '@nestjs/common';
+import { DomainError, httpStatusOf, type ErrorCode } from '#libs/errors';
+
+/** What a client is told about a failure. */
+export interface PublicError {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly message: string;
+  /** True when the failure is ours, not the caller's: it must be logged with the request id. */
+  readonly unexpected: boolean;
+}
+
+/**
+ * The one place where anything thrown becomes a contract error. Domain errors keep their code;
+ * framework HTTP errors (bad JSON, unknown route, body too large) are the caller's input
+ * problems; anything else is INTERNAL, with a message that hides the cause and names the
+ * request id under which it was logged.
+ */
+export function toPublicError(error: unknown, requestId: string): PublicError {
+  if (error instanceof DomainError) {
+    return { code: error.code, status: httpStatusOf(error.code), message: error.message, unexpected: false };
+  }
+  if (error instanceof HttpException && error.getStatus() < 500) {
+    return { code: 'BAD_USER_INPUT', status: error.getStatus(), message: httpMessage(error), unexpected: false };
+  }
+  return {
+    code: 'INTERNAL',
+    status: httpStatusOf('INTERNAL'),
+    message: `Internal error; it was logged with request id ${requestId}.`,
+    unexpected: true,
+  };
+}
+
+function httpMessage(error: HttpException): string {
+  const response = error.getResponse();
+  if (typeof response === 'object' && response !== null && 'message' in response) {
+    const message = (response as { message: unknown }).message;
+    if (Array.isArray(message)) return message.join('; ');
+    if (typeof message === 'string') return message;
+  }
+  return error.message;
+}

@@ -1,0 +1,23 @@
+import { NestFactory } from '@nestjs/core';
+import { GraphQLSchemaBuilderModule, GraphQLSchemaFactory } from '@nestjs/graphql';
+import { printSchema, lexicographicSortSchema, type GraphQLSchema } from 'graphql';
+import { ImagesResolver } from '../images/images.resolver.js';
+
+/** Every resolver class of the api; the e2e suite checks the running service serves exactly this schema. */
+export const GRAPHQL_RESOLVERS = [ImagesResolver];
+
+/** The code-first schema, built without starting the service (no Docker, no Redis). */
+export async function buildSchema(): Promise<GraphQLSchema> {
+  const app = await NestFactory.create(GraphQLSchemaBuilderModule, { logger: false });
+  try {
+    await app.init();
+    const schema = await app.get(GraphQLSchemaFactory).create(GRAPHQL_RESOLVERS);
+    return lexicographicSortSchema(schema);
+  } finally {
+    await app.close();
+  }
+}
+
+export async function printBuiltSchema(): Promise<string> {
+  return `${printSchema(await buildSchema())}\n`;
+}

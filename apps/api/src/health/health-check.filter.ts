@@ -1,0 +1,13 @@
+import { Catch, ServiceUnavailableException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+
+/**
+ * Terminus reports a failed check by throwing 503 with the per-indicator details; probes and
+ * operators want those details as the body, not a generic problem document.
+ */
+@Catch(ServiceUnavailableException)
+export class HealthCheckFilter implements ExceptionFilter {
+  catch(exception: ServiceUnavailableException, host: ArgumentsHost): void {
+    host.switchToHttp().getResponse<Response>().status(503).json(exception.getResponse());
+  }
+}

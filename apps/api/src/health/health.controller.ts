@@ -1,0 +1,48 @@
+import { Controller, Get, Inject, UseFilters } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { Public } from '#libs/auth';
+import { DOCKER_ENGINE, type DockerEngine } from '#libs/docker';
+import { RedisProbe } from '#libs/jobs';
+import { HealthCheckFilter } from './health-check.filter.js';
+
+const PROBE_TIMEOUT_MS = 2_000;
+
+/** Probes for orchestrators: open to all, they reveal only up/down and timings. */
+@ApiTags('health')
+@Public()
+@UseFilters(HealthCheckFilter)
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    @Inject(DOCKER_ENGINE) private readonly docker: DockerEngine,
+    private readonly redis: RedisProbe,
+  ) {}
+
+  /** The process runs and serves HTTP. */
+  @Get('live')
+  @HealthCheck()
+  live() {
+    return this.health.check([]);
+  }
+
+  /** Docker and Redis both answer, so every operation can work. */
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([
+      () =>
+        this.indicators
+          .check('docker')
+          .attempt(() => this.docker.ping())
+          .withTimeout(PROBE_TIMEOUT_MS),
+      () =>
+        this.indicators
+          .check('redis')
+          .attempt(() => this.redis.ping())
+          .withTimeout(PROBE_TIMEOUT_MS),
+    ]);
+  }
+}

@@ -1,0 +1,54 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsArray, IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { MAX_PAGE_SIZE } from '#libs/catalogue';
+
+/** Query parameters arrive as strings; these turn `true`/`false` into booleans and reject the rest. */
+const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
+const toList = ({ value }: { value: unknown }) => (typeof value === 'string' ? [value] : value);
+
+export class ListImagesQuery {
+  @ApiPropertyOptional({ description: "Glob over familiar references, e.g. 'acme/*:1.*'" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  reference?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  dangling?: boolean;
+
+  @ApiPropertyOptional({ type: [String], description: 'key or key=value; repeat the parameter for several' })
+  @IsOptional()
+  @Transform(toList)
+  @IsArray()
+  @IsString({ each: true })
+  label?: string[];
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  official?: boolean;
+
+  @ApiPropertyOptional({ description: 'Include intermediate images (docker image ls -a)' })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  all?: boolean;
+
+  @ApiPropertyOptional({ default: 50, minimum: 0, maximum: MAX_PAGE_SIZE })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(MAX_PAGE_SIZE)
+  first?: number;
+
+  @ApiPropertyOptional({ description: 'endCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  after?: string;
+}
