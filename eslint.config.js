@@ -11,7 +11,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       // libs/ own one concern each and never reach into an app.
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/apps/**'], message: 'libs must not import from apps' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/apps/**'], message: 'libs must not import from apps' }] },
+      ],
     },
   },
   {

@@ -23,7 +23,9 @@ export async function createApiApp(
       forbidUnknownValues: true,
       exceptionFactory: (errors) =>
         new BadUserInputError(
-          errors.flatMap((error) => Object.values(error.constraints ?? { [error.property]: 'is invalid' })).join('; '),
+          errors
+            .flatMap((error) => Object.values(error.constraints ?? { [error.property]: 'is invalid' }))
+            .join('; '),
         ),
     }),
   );

@@ -18,7 +18,12 @@ async function main(): Promise<void> {
 
   await app.listen(runConfig.http.port, runConfig.http.host);
   const base = `http://${runConfig.http.host}:${runConfig.http.port}`;
-  log.log({ msg: 'Stevedore is listening', graphql: `${base}/graphql`, rest: `${base}/api/v1`, docs: `${base}/api/docs` });
+  log.log({
+    msg: 'Stevedore is listening',
+    graphql: `${base}/graphql`,
+    rest: `${base}/api/v1`,
+    docs: `${base}/api/docs`,
+  });
   if (generated) {
     // Logged once, on purpose: with no STEVEDORE_API_TOKENS this is the only way to learn it.
     log.warn({
@@ -37,7 +42,11 @@ async function withRedis(
   if (config.redis.explicit || (await redisAnswers(config.redis.url))) return { config };
   try {
     const privateRedis = await startPrivateRedis(config.stateDir);
-    log.log({ msg: 'No Redis configured or running: started a private redis-server', url: privateRedis.url, dir: config.stateDir });
+    log.log({
+      msg: 'No Redis configured or running: started a private redis-server',
+      url: privateRedis.url,
+      dir: config.stateDir,
+    });
     return { config: { ...config, redis: { url: privateRedis.url, explicit: true } }, privateRedis };
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);

@@ -11,7 +11,11 @@ async function main(): Promise<void> {
   Logger.overrideLogger(logger);
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger });
   app.enableShutdownHooks();
-  new Logger('Stevedore').log({ msg: 'worker running', redis: redactUrl(config.redis.url), docker: config.docker.description });
+  new Logger('Stevedore').log({
+    msg: 'worker running',
+    redis: redactUrl(config.redis.url),
+    docker: config.docker.description,
+  });
 }
 
 /** A Redis URL may carry a password: never log it. */

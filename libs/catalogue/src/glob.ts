@@ -33,5 +33,7 @@ function escapeRegExp(text: string): string {
 }
 
 function badPattern(pattern: string, why: string): BadUserInputError {
-  return new BadUserInputError(`The reference filter ${JSON.stringify(pattern)} is not a valid glob: ${why}.`);
+  return new BadUserInputError(
+    `The reference filter ${JSON.stringify(pattern)} is not a valid glob: ${why}.`,
+  );
 }

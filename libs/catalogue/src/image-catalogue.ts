@@ -1,6 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import pLimit from 'p-limit';
-import { DOCKER_ENGINE, type DockerEngine, type EngineImageDetails, type EngineImageSummary } from '#libs/docker';
+import {
+  DOCKER_ENGINE,
+  type DockerEngine,
+  type EngineImageDetails,
+  type EngineImageSummary,
+} from '#libs/docker';
 import { AmbiguousReferenceError, BadUserInputError } from '#libs/errors';
 import {
   normalizedName,

@@ -24,7 +24,9 @@ export function paginate<T>(
   },
 ): Page<T> {
   if (!Number.isInteger(options.first) || options.first < 0 || options.first > MAX_PAGE_SIZE) {
-    throw new BadUserInputError(`first must be a whole number from 0 to ${MAX_PAGE_SIZE}; got ${options.first}.`);
+    throw new BadUserInputError(
+      `first must be a whole number from 0 to ${MAX_PAGE_SIZE}; got ${options.first}.`,
+    );
   }
   let start = 0;
   if (options.after !== undefined && options.after !== null) {
@@ -51,9 +53,13 @@ export function encodeCursor(key: string): string {
 }
 
 export function decodeCursor(cursor: string): string {
-  const text = /^[A-Za-z0-9_-]{1,2048}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  const text = /^[A-Za-z0-9_-]{1,2048}$/.test(cursor)
+    ? Buffer.from(cursor, 'base64url').toString('utf8')
+    : '';
   if (!text.startsWith(CURSOR_PREFIX)) {
-    throw new BadUserInputError(`The cursor ${JSON.stringify(cursor.slice(0, 64))} is not one this service issued.`);
+    throw new BadUserInputError(
+      `The cursor ${JSON.stringify(cursor.slice(0, 64))} is not one this service issued.`,
+    );
   }
   return text.slice(CURSOR_PREFIX.length);
 }

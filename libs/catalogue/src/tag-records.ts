@@ -1,4 +1,10 @@
-import { isOfficial, parseReference, registryOf, toFamiliarString, toNormalizedString } from '#libs/reference';
+import {
+  isOfficial,
+  parseReference,
+  registryOf,
+  toFamiliarString,
+  toNormalizedString,
+} from '#libs/reference';
 import { DomainError } from '#libs/errors';
 import type { TagRecord } from './image-record.js';
 

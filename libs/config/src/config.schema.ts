@@ -17,13 +17,14 @@ const port = z.coerce
 export const environmentSchema = z.object({
   DOCKER_HOST: z
     .string()
-    .regex(/^(unix:\/\/\/?.+|tcp:\/\/[^/\s]+:\d+\/?|npipe:\/\/.+)$/, 'must be unix:///path/to/docker.sock or tcp://host:port')
+    .regex(
+      /^(unix:\/\/\/?.+|tcp:\/\/[^/\s]+:\d+\/?|npipe:\/\/.+)$/,
+      'must be unix:///path/to/docker.sock or tcp://host:port',
+    )
     .default('unix:///var/run/docker.sock'),
   DOCKER_TLS_VERIFY: z.string().optional(),
   DOCKER_CERT_PATH: z.string().min(1).optional(),
-  REDIS_URL: z
-    .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })
-    .optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(3000),
   STEVEDORE_API_TOKENS: z.string().optional(),

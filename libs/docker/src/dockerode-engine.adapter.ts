@@ -97,7 +97,9 @@ function toImageDetails(image: Docker.ImageInspectInfo): EngineImageDetails {
   };
 }
 
-function toImageConfig(config: Partial<Docker.ImageInspectInfo['Config']> | null | undefined): EngineImageConfig {
+function toImageConfig(
+  config: Partial<Docker.ImageInspectInfo['Config']> | null | undefined,
+): EngineImageConfig {
   return {
     cmd: asList(config?.Cmd),
     entrypoint: asList(config?.Entrypoint),

@@ -33,11 +33,14 @@ export function toEngineError(error: unknown, subject?: string): Error {
     return new DockerUnavailableError(modemError.code, { cause: error });
   }
   if (modemError.statusCode === 404 && subject !== undefined) return new ImageNotFoundError(subject);
-  if (modemError.statusCode === 503) return new DockerUnavailableError('daemon answered 503', { cause: error });
+  if (modemError.statusCode === 503)
+    return new DockerUnavailableError('daemon answered 503', { cause: error });
   if (isTimeout(modemError)) return new DockerUnavailableError('request timed out', { cause: error });
   return error instanceof Error ? error : new Error(String(error));
 }
 
 function isTimeout(error: ModemError): boolean {
-  return typeof error.message === 'string' && /timeout/i.test(error.message) && error.statusCode === undefined;
+  return (
+    typeof error.message === 'string' && /timeout/i.test(error.message) && error.statusCode === undefined
+  );
 }

@@ -62,12 +62,20 @@ export class AmbiguousReferenceError extends DomainError {
 
 export class DockerUnavailableError extends DomainError {
   constructor(detail: string, options?: { cause?: unknown }) {
-    super('DOCKER_UNAVAILABLE', `The Docker daemon does not answer (${detail}). Check DOCKER_HOST and the daemon.`, options);
+    super(
+      'DOCKER_UNAVAILABLE',
+      `The Docker daemon does not answer (${detail}). Check DOCKER_HOST and the daemon.`,
+      options,
+    );
   }
 }
 
 export class QueueUnavailableError extends DomainError {
   constructor(detail: string, options?: { cause?: unknown }) {
-    super('QUEUE_UNAVAILABLE', `Redis does not answer (${detail}), so no job can be queued. Check REDIS_URL.`, options);
+    super(
+      'QUEUE_UNAVAILABLE',
+      `Redis does not answer (${detail}), so no job can be queued. Check REDIS_URL.`,
+      options,
+    );
   }
 }

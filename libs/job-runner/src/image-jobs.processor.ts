@@ -15,7 +15,11 @@ export class ImageJobsProcessor extends WorkerHost implements OnApplicationBoots
 
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.config.worker.concurrency;
-    this.logger.log({ msg: 'worker started', queue: IMAGE_QUEUE, concurrency: this.config.worker.concurrency });
+    this.logger.log({
+      msg: 'worker started',
+      queue: IMAGE_QUEUE,
+      concurrency: this.config.worker.concurrency,
+    });
   }
 
   async process(job: Job): Promise<unknown> {

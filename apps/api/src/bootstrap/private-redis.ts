@@ -59,7 +59,8 @@ export async function startPrivateRedis(stateDir: string): Promise<PrivateRedis>
 async function waitUntilAnswers(url: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new RedisNotAvailableError(`redis-server exited with code ${child.exitCode}`);
+    if (child.exitCode !== null)
+      throw new RedisNotAvailableError(`redis-server exited with code ${child.exitCode}`);
     if (await redisAnswers(url, 200)) return;
     await new Promise((resolveWait) => setTimeout(resolveWait, 100));
   }

@@ -21,13 +21,21 @@ const APOLLO_INPUT_CODES = new Set([
 export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const apolloCode = formatted.extensions?.code;
   if (typeof apolloCode === 'string' && APOLLO_INPUT_CODES.has(apolloCode)) {
-    return { message: formatted.message, locations: formatted.locations, extensions: { code: 'BAD_USER_INPUT' } };
+    return {
+      message: formatted.message,
+      locations: formatted.locations,
+      extensions: { code: 'BAD_USER_INPUT' },
+    };
   }
   const requestId = randomUUID();
   const cause = unwrapResolverError(error);
   const publicError = toPublicError(cause, requestId);
   if (publicError.unexpected) {
-    logger.error({ requestId, path: formatted.path, err: cause instanceof Error ? cause.stack : String(cause) });
+    logger.error({
+      requestId,
+      path: formatted.path,
+      err: cause instanceof Error ? cause.stack : String(cause),
+    });
   }
   return {
     message: publicError.message,

@@ -25,7 +25,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
     response.setHeader('x-request-id', requestId);
     if (request.path === GRAPHQL_PATH) {
-      response.status(error.status).json({ errors: [{ message: error.message, extensions: { code: error.code } }] });
+      response
+        .status(error.status)
+        .json({ errors: [{ message: error.message, extensions: { code: error.code } }] });
       return undefined;
     }
     response

@@ -21,7 +21,12 @@ export function toPublicError(error: unknown, requestId: string): PublicError {
     return { code: error.code, status: httpStatusOf(error.code), message: error.message, unexpected: false };
   }
   if (error instanceof HttpException && error.getStatus() < 500) {
-    return { code: 'BAD_USER_INPUT', status: error.getStatus(), message: httpMessage(error), unexpected: false };
+    return {
+      code: 'BAD_USER_INPUT',
+      status: error.getStatus(),
+      message: httpMessage(error),
+      unexpected: false,
+    };
   }
   return {
     code: 'INTERNAL',

@@ -59,7 +59,9 @@ describe('GraphQL schema against the public contract', () => {
   it('has every contract type, field, argument and enum value, but for the pending list', async () => {
     const contract = parseSdl(readFileSync(contractPath, 'utf8'));
     const gaps = contractGaps(contract, await buildSchema());
-    const unexpected = [...gaps].filter(([path]) => !PENDING.includes(path)).map(([path, why]) => `${path}: ${why}`);
+    const unexpected = [...gaps]
+      .filter(([path]) => !PENDING.includes(path))
+      .map(([path, why]) => `${path}: ${why}`);
     expect(unexpected).toEqual([]);
   });
 

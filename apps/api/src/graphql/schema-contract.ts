@@ -37,14 +37,21 @@ export function contractGaps(contract: GraphQLSchema, actual: GraphQLSchema): Ma
   return gaps;
 }
 
-function compareMembers(expected: GraphQLNamedType, found: GraphQLNamedType, gaps: Map<string, string>): void {
+function compareMembers(
+  expected: GraphQLNamedType,
+  found: GraphQLNamedType,
+  gaps: Map<string, string>,
+): void {
   if (isEnumType(expected) && isEnumType(found)) {
     for (const value of expected.getValues()) {
       if (!found.getValue(value.name)) gaps.set(`${expected.name}.${value.name}`, 'enum value is missing');
     }
     return;
   }
-  if ((isObjectType(expected) || isInterfaceType(expected)) && (isObjectType(found) || isInterfaceType(found))) {
+  if (
+    (isObjectType(expected) || isInterfaceType(expected)) &&
+    (isObjectType(found) || isInterfaceType(found))
+  ) {
     for (const field of Object.values(expected.getFields())) {
       const path = `${expected.name}.${field.name}`;
       const ours = found.getFields()[field.name];
@@ -80,7 +87,11 @@ function compareOutputField(
     else compareInput(argPath, arg, ours, gaps);
   }
   for (const arg of found.args) {
-    if (isNonNullType(arg.type) && arg.defaultValue === undefined && !expected.args.some((a) => a.name === arg.name)) {
+    if (
+      isNonNullType(arg.type) &&
+      arg.defaultValue === undefined &&
+      !expected.args.some((a) => a.name === arg.name)
+    ) {
       gaps.set(`${path}(${arg.name})`, 'is a required argument the contract does not have');
     }
   }
@@ -111,5 +122,8 @@ function defaultOf(input: GraphQLArgument | GraphQLInputField): string {
 }
 
 function kindOf(type: GraphQLNamedType): string {
-  return type.constructor.name.replace(/^GraphQL/, '').replace(/Type$/, '').toLowerCase();
+  return type.constructor.name
+    .replace(/^GraphQL/, '')
+    .replace(/Type$/, '')
+    .toLowerCase();
 }

@@ -11,7 +11,8 @@ export class ImagesResolver {
   constructor(private readonly catalogue: ImageCatalogue) {}
 
   @Query(() => ImageConnection, {
-    description: 'Local images of the Docker host, like `docker image ls` (with `all: true`, like `docker image ls -a`).',
+    description:
+      'Local images of the Docker host, like `docker image ls` (with `all: true`, like `docker image ls -a`).',
   })
   async images(@Args() args: ImagesArgs): Promise<ImageConnection> {
     const { all, ...filter } = args.filter ?? {};
@@ -29,8 +30,12 @@ export class ImagesResolver {
     return record ? toImage(record) : null;
   }
 
-  @Query(() => [Tag], { description: 'Local tags, optionally of one repository (familiar or normalised name).' })
-  async tags(@Args('repository', { type: () => String, nullable: true }) repository?: string): Promise<Tag[]> {
+  @Query(() => [Tag], {
+    description: 'Local tags, optionally of one repository (familiar or normalised name).',
+  })
+  async tags(
+    @Args('repository', { type: () => String, nullable: true }) repository?: string,
+  ): Promise<Tag[]> {
     const tagged = await this.catalogue.tags(repository ?? undefined);
     return tagged.map(({ tag, image }) => toTag(tag, toImage(image)));
   }

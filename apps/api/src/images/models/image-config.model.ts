@@ -1,7 +1,9 @@
 import { Field, ObjectType } from '@nestjs/graphql';
 import { JSONResolver } from 'graphql-scalars';
 
-@ObjectType({ description: 'The run configuration an image gives its containers (`docker image inspect` .Config).' })
+@ObjectType({
+  description: 'The run configuration an image gives its containers (`docker image inspect` .Config).',
+})
 export class ImageConfig {
   @Field(() => [String], { nullable: true })
   cmd!: string[] | null;

@@ -19,7 +19,12 @@ export class ImagesController {
   @ApiProblemResponses('BAD_USER_INPUT', 'UNAUTHENTICATED', 'DOCKER_UNAVAILABLE')
   async list(@Query() query: ListImagesQuery): Promise<ImageListDto> {
     const page = await this.catalogue.search({
-      filter: { reference: query.reference, dangling: query.dangling, labels: query.label, official: query.official },
+      filter: {
+        reference: query.reference,
+        dangling: query.dangling,
+        labels: query.label,
+        official: query.official,
+      },
       all: query.all,
       first: query.first ?? 50,
       after: query.after,
@@ -35,7 +40,13 @@ export class ImagesController {
     example: 'nginx:1.27',
   })
   @ApiOkResponse({ type: ImageDto })
-  @ApiProblemResponses('INVALID_REFERENCE', 'IMAGE_NOT_FOUND', 'AMBIGUOUS_REFERENCE', 'UNAUTHENTICATED', 'DOCKER_UNAVAILABLE')
+  @ApiProblemResponses(
+    'INVALID_REFERENCE',
+    'IMAGE_NOT_FOUND',
+    'AMBIGUOUS_REFERENCE',
+    'UNAUTHENTICATED',
+    'DOCKER_UNAVAILABLE',
+  )
   async get(@Param('ref') ref: string): Promise<ImageDto> {
     const record = await this.catalogue.find(ref);
     if (!record) throw new ImageNotFoundError(ref);

@@ -4,7 +4,8 @@ import { IsArray, IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min } 
 import { MAX_PAGE_SIZE } from '#libs/catalogue';
 
 /** Query parameters arrive as strings; these turn `true`/`false` into booleans and reject the rest. */
-const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
+const toBoolean = ({ value }: { value: unknown }) =>
+  value === 'true' ? true : value === 'false' ? false : value;
 const toList = ({ value }: { value: unknown }) => (typeof value === 'string' ? [value] : value);
 
 export class ListImagesQuery {
