@@ -1,0 +1,97 @@
+import { ConfigurationError } from './configuration-error.js';
+import { loadConfig } from './stevedore-config.js';
+
+const TOKEN = 'x'.repeat(20);
+
+function problemsOf(env: NodeJS.ProcessEnv): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigurationError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults to an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.docker).toEqual({
+      kind: 'socket',
+      socketPath: '/var/run/docker.sock',
+      description: 'unix:///var/run/docker.sock',
+    });
+    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', explicit: false });
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 3000 });
+    expect(config.apiTokens).toEqual([]);
+    expect(config.worker).toEqual({ embedded: true, concurrency: 2 });
+    expect(config.logLevel).toBe('log');
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      DOCKER_HOST: 'tcp://10.0.0.5:2375',
+      REDIS_URL: 'redis://redis:6380/1',
+      HOST: '0.0.0.0',
+      PORT: '8080',
+      STEVEDORE_API_TOKENS: `read:${TOKEN}r, admin:${TOKEN}a`,
+      WORKER_EMBEDDED: 'false',
+      WORKER_CONCURRENCY: '4',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config.docker).toMatchObject({ kind: 'tcp', host: '10.0.0.5', port: 2375, tls: undefined });
+    expect(config.redis).toEqual({ url: 'redis://redis:6380/1', explicit: true });
+    expect(config.http).toEqual({ host: '0.0.0.0', port: 8080 });
+    expect(config.apiTokens).toEqual([
+      { role: 'read', token: `${TOKEN}r` },
+      { role: 'admin', token: `${TOKEN}a` },
+    ]);
+    expect(config.worker).toEqual({ embedded: false, concurrency: 4 });
+    expect(config.logLevel).toBe('debug');
+  });
+
+  it('turns TLS on for a tcp DOCKER_HOST as the Docker CLI does', () => {
+    const config = loadConfig({
+      DOCKER_HOST: 'tcp://docker.example:2376',
+      DOCKER_TLS_VERIFY: '1',
+      DOCKER_CERT_PATH: '/certs',
+    });
+    expect(config.docker).toMatchObject({ kind: 'tcp', tls: { certPath: '/certs', verify: true } });
+    expect(problemsOf({ DOCKER_HOST: 'tcp://docker.example:2376', DOCKER_TLS_VERIFY: '1' })).toEqual([
+      'DOCKER_CERT_PATH: must be set when DOCKER_TLS_VERIFY is set',
+    ]);
+  });
+
+  it('names every bad variable at once', () => {
+    const problems = problemsOf({
+      DOCKER_HOST: 'http://nope',
+      REDIS_URL: 'http://not-redis',
+      PORT: '70000',
+      WORKER_EMBEDDED: 'maybe',
+      WORKER_CONCURRENCY: '0',
+      LOG_LEVEL: 'loud',
+    });
+    expect(problems.map((problem) => problem.split(':')[0])).toEqual([
+      'DOCKER_HOST',
+      'REDIS_URL',
+      'PORT',
+      'WORKER_EMBEDDED',
+      'WORKER_CONCURRENCY',
+      'LOG_LEVEL',
+    ]);
+  });
+
+  it('rejects malformed tokens without quoting them', () => {
+    const problems = problemsOf({ STEVEDORE_API_TOKENS: `root:${TOKEN},read:short,write:${TOKEN},read:${TOKEN}` });
+    expect(problems).toEqual([
+      'STEVEDORE_API_TOKENS entry 1: must be role:token with role one of read, write, admin',
+      'STEVEDORE_API_TOKENS entry 2: the token must be at least 16 characters',
+      'STEVEDORE_API_TOKENS entry 4: the same token is listed twice',
+    ]);
+    expect(problems.join(' ')).not.toContain(TOKEN);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ DOCKER_HOST: '', PORT: '' }).http.port).toBe(3000);
+  });
+});
