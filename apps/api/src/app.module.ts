@@ -1,23 +1,13 @@
-import {
-  Module,
-  RequestMethod,
-  type DynamicModule,
-  type MiddlewareConsumer,
-  type NestModule,
-} from '@nestjs/common';
+import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ConfigModule, type ApiToken, type StevedoreConfig } from '#libs/config';
 import { DockerModule } from '#libs/docker';
 import { JobRunnerModule } from '#libs/job-runner';
 import { JobsModule } from '#libs/jobs';
-import { AuthModule } from './auth/auth.module.js';
-import { AuthenticationMiddleware } from './auth/authentication.middleware.js';
+import { AuthModule, mountAuthentication } from './auth/auth.module.js';
 import { graphqlOptions } from './graphql/graphql.options.js';
 import { HealthModule } from './health/health.module.js';
 import { ImagesModule } from './images/images.module.js';
-
-/** Routes anyone may call: probes, and the API description (it holds no data). */
-export const OPEN_ROUTES = ['health/{*path}', 'api/docs', 'api/docs/{*path}', 'api/docs-json'];
 
 @Module({})
 export class AppModule implements NestModule {
@@ -38,9 +28,6 @@ export class AppModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer
-      .apply(AuthenticationMiddleware)
-      .exclude(...OPEN_ROUTES)
-      .forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+    mountAuthentication(consumer);
   }
 }

@@ -1,4 +1,4 @@
-import { type DynamicModule } from '@nestjs/common';
+import { RequestMethod, type DynamicModule, type MiddlewareConsumer } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TokenAuthenticator } from '#libs/auth';
 import type { ApiToken } from '#libs/config';
@@ -18,4 +18,15 @@ export class AuthModule {
       exports: [TokenAuthenticator, AuthenticationMiddleware],
     };
   }
+}
+
+/** Routes anyone may call: probes, and the API description (it holds no data). */
+export const OPEN_ROUTES = ['health/{*path}', 'api/docs', 'api/docs/{*path}', 'api/docs-json'];
+
+/** Puts authentication in front of every route but the open ones, GraphQL included. */
+export function mountAuthentication(consumer: MiddlewareConsumer): void {
+  consumer
+    .apply(AuthenticationMiddleware)
+    .exclude(...OPEN_ROUTES)
+    .forRoutes({ path: '{*path}', method: RequestMethod.ALL });
 }
