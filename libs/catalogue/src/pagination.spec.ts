@@ -12,19 +12,23 @@ describe('paginate', () => {
 
   it('walks every item exactly once, page by page', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.integer(), { maxLength: 40 }), fc.integer({ min: 1, max: 10 }), (values, size) => {
-        const sorted = [...values].sort((a, b) => a - b);
-        const seen: number[] = [];
-        let after: string | null = null;
-        for (;;) {
-          const page: Page<number> = paginate(sorted, { first: size, after, ...byNumber });
-          expect(page.totalCount).toBe(sorted.length);
-          seen.push(...page.nodes);
-          if (!page.pageInfo.hasNextPage) break;
-          after = page.pageInfo.endCursor;
-        }
-        expect(seen).toEqual(sorted);
-      }),
+      fc.property(
+        fc.uniqueArray(fc.integer(), { maxLength: 40 }),
+        fc.integer({ min: 1, max: 10 }),
+        (values, size) => {
+          const sorted = [...values].sort((a, b) => a - b);
+          const seen: number[] = [];
+          let after: string | null = null;
+          for (;;) {
+            const page: Page<number> = paginate(sorted, { first: size, after, ...byNumber });
+            expect(page.totalCount).toBe(sorted.length);
+            seen.push(...page.nodes);
+            if (!page.pageInfo.hasNextPage) break;
+            after = page.pageInfo.endCursor;
+          }
+          expect(seen).toEqual(sorted);
+        },
+      ),
     );
   });
 
@@ -36,11 +40,16 @@ describe('paginate', () => {
   });
 
   it('gives an empty last page a null cursor', () => {
-    expect(paginate(items, { first: 0, ...byNumber }).pageInfo).toEqual({ hasNextPage: true, endCursor: null });
+    expect(paginate(items, { first: 0, ...byNumber }).pageInfo).toEqual({
+      hasNextPage: true,
+      endCursor: null,
+    });
   });
 
   it.each([-1, 1.5, 501])('refuses first = %p as BAD_USER_INPUT', (first) => {
-    expect(() => paginate(items, { first, ...byNumber })).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT' }));
+    expect(() => paginate(items, { first, ...byNumber })).toThrow(
+      expect.objectContaining({ code: 'BAD_USER_INPUT' }),
+    );
   });
 
   it('round-trips cursors and refuses ones it did not issue', () => {

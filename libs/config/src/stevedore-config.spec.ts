@@ -82,7 +82,9 @@ describe('loadConfig', () => {
   });
 
   it('rejects malformed tokens without quoting them', () => {
-    const problems = problemsOf({ STEVEDORE_API_TOKENS: `root:${TOKEN},read:short,write:${TOKEN},read:${TOKEN}` });
+    const problems = problemsOf({
+      STEVEDORE_API_TOKENS: `root:${TOKEN},read:short,write:${TOKEN},read:${TOKEN}`,
+    });
     expect(problems).toEqual([
       'STEVEDORE_API_TOKENS entry 1: must be role:token with role one of read, write, admin',
       'STEVEDORE_API_TOKENS entry 2: the token must be at least 16 characters',
