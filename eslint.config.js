@@ -10,7 +10,12 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      // libs/ own one concern each and never reach into an app.
+    },
+  },
+  {
+    // libs/ own one concern each and never reach into an app.
+    files: ['libs/**/*.ts'],
+    rules: {
       'no-restricted-imports': [
         'error',
         { patterns: [{ group: ['**/apps/**'], message: 'libs must not import from apps' }] },
