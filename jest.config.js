@@ -14,6 +14,8 @@ const shared = {
 };
 
 export default {
+  // Per test; e2e tests start processes and pull images. Jest reads this only at the top level.
+  testTimeout: 120000,
   projects: [
     {
       ...shared,
@@ -26,7 +28,6 @@ export default {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/environment/global-setup.ts',
       globalTeardown: '<rootDir>/test/environment/global-teardown.ts',
-      testTimeout: 120000,
     },
   ],
 };
