@@ -3,22 +3,13 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { IMAGE_QUEUE, bullConnection } from '#libs/jobs';
 import { redisAnswers } from '../../apps/api/src/bootstrap/private-redis.js';
+import { findFreePort } from '../environment/free-port.js';
 import { readTestEnvironment } from '../environment/index.js';
 import { startApi, type ApiUnderTest } from '../support/api-under-test.js';
 
 const env = readTestEnvironment();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Workers registered on the image queue of one Redis database. */
 async function workerCount(redisUrl: string): Promise<number> {
@@ -99,7 +90,7 @@ describe('run modes', () => {
 
     it('`npm start` alone: private Redis when none runs, a generated admin token, images answered', async () => {
       const defaultRedisRuns = await redisAnswers('redis://127.0.0.1:6379');
-      const port = await freePort();
+      const port = await findFreePort();
       const api = run('dist/apps/api/src/main.js', {
         DOCKER_HOST: env.docker.host,
         PORT: String(port),
