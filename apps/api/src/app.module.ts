@@ -1,5 +1,7 @@
 import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { GraphQLModule } from '@nestjs/graphql';
+import { TokenAuthenticator } from '#libs/auth';
 import { ConfigModule, type ApiToken, type StevedoreConfig } from '#libs/config';
 import { DockerModule } from '#libs/docker';
 import { JobRunnerModule } from '#libs/job-runner';
@@ -19,7 +21,11 @@ export class AppModule implements NestModule {
         DockerModule,
         JobsModule,
         AuthModule.forTokens(tokens),
-        GraphQLModule.forRoot(graphqlOptions()),
+        GraphQLModule.forRootAsync<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          inject: [TokenAuthenticator],
+          useFactory: graphqlOptions,
+        }),
         ImagesModule,
         HealthModule,
         ...(config.worker.embedded ? [JobRunnerModule] : []),

@@ -10,6 +10,8 @@ export class AuthModule {
   static forTokens(tokens: readonly ApiToken[]): DynamicModule {
     return {
       module: AuthModule,
+      // Global: the GraphQL module authenticates WebSocket connections with the same authenticator.
+      global: true,
       providers: [
         { provide: TokenAuthenticator, useValue: new TokenAuthenticator(tokens) },
         AuthenticationMiddleware,

@@ -1,10 +1,20 @@
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import { ApolloDriver } from '@nestjs/apollo';
+import type { Context } from 'graphql-ws';
+import type { WebSocket } from 'ws';
+import type { Principal, TokenAuthenticator } from '#libs/auth';
+import type { AuthenticatedRequest } from '../auth/authentication.middleware.js';
 import { formatGraphQLError } from '../errors/graphql-error.formatter.js';
 import { GRAPHQL_PATH } from '../errors/problem-details.filter.js';
 
+/** What graphql-ws keeps per connection: the socket, and who authenticated in connection_init. */
+type SocketExtra = { socket: WebSocket; principal?: Principal };
+
+/** graphql-ws close code for a connection_init without a valid token. */
+export const WS_UNAUTHORIZED = 4401;
+
 /** Apollo on Express: code-first schema kept in memory (schema.gql is emitted by `npm run schema`). */
-export function graphqlOptions(): ApolloDriverConfig {
+export function graphqlOptions(authenticator: TokenAuthenticator): ApolloDriverConfig {
   return {
     driver: ApolloDriver,
     path: GRAPHQL_PATH,
@@ -16,6 +26,27 @@ export function graphqlOptions(): ApolloDriverConfig {
     autoTransformHttpErrors: false,
     includeStacktraceInErrorResponses: false,
     formatError: formatGraphQLError,
-    context: ({ req }: { req: unknown }) => ({ req }),
+    subscriptions: {
+      'graphql-ws': {
+        path: GRAPHQL_PATH,
+        // HTTP middleware never sees a WebSocket's messages: authenticate connection_init here.
+        onConnect: (context: Context<Record<string, unknown> | undefined, unknown>) => {
+          const extra = context.extra as SocketExtra;
+          try {
+            extra.principal = authenticator.authenticate(
+              String(context.connectionParams?.authorization ?? ''),
+            );
+            return true;
+          } catch {
+            extra.socket.close(WS_UNAUTHORIZED, 'Unauthorized');
+            return false;
+          }
+        },
+      },
+    },
+    // Over HTTP the request carries the principal; over graphql-ws the connection does.
+    context: (input: { req?: AuthenticatedRequest; extra?: SocketExtra }) => ({
+      req: input.req ?? { principal: input.extra?.principal },
+    }),
   };
 }
