@@ -18,7 +18,7 @@ import {
 import { matchesFilter, type ImageFilter } from './image-filter.js';
 import { shortIdOf, type ImageRecord, type TagRecord } from './image-record.js';
 import { paginate, type Page } from './pagination.js';
-import { anyOfficial, tagRecordsOf } from './tag-records.js';
+import { tagRecordsOf } from './tag-records.js';
 
 export interface ImageQuery {
   readonly filter?: ImageFilter;
@@ -109,7 +109,7 @@ export class ImageCatalogue {
       repoDigests: summary.repoDigests,
       tags,
       dangling: summary.repoTags.length === 0,
-      official: anyOfficial(summary.repoTags),
+      official: tags.some((tag) => tag.official),
       created: new Date(summary.created * 1000),
       size: summary.size,
       labels: summary.labels,

@@ -31,6 +31,8 @@ export interface TagRecord {
   /** Normalised repository path without the registry, e.g. library/nginx. */
   readonly repository: string;
   readonly tag: string;
+  /** An official image name: docker.io/library/<name>. */
+  readonly official: boolean;
   readonly imageId: string;
 }
 

@@ -28,20 +28,11 @@ function tagRecordOf(imageId: string, repoTag: string): TagRecord | undefined {
       registry: registryOf(reference),
       repository: reference.path,
       tag: reference.tag,
+      official: isOfficial(reference),
       imageId,
     };
   } catch (error) {
     if (error instanceof DomainError) return undefined;
     throw error;
   }
-}
-
-export function anyOfficial(repoTags: readonly string[]): boolean {
-  return repoTags.some((repoTag) => {
-    try {
-      return isOfficial(parseReference(repoTag));
-    } catch {
-      return false;
-    }
-  });
 }

@@ -37,6 +37,12 @@ export class ImagesResolver {
     @Args('repository', { type: () => String, nullable: true }) repository?: string,
   ): Promise<Tag[]> {
     const tagged = await this.catalogue.tags(repository ?? undefined);
-    return tagged.map(({ tag, image }) => toTag(tag, toImage(image)));
+    // Several tags usually name one image: shape each image once.
+    const images = new Map<string, Image>();
+    return tagged.map(({ tag, image }) => {
+      let shaped = images.get(image.id);
+      if (!shaped) images.set(image.id, (shaped = toImage(image)));
+      return toTag(tag, shaped);
+    });
   }
 }
