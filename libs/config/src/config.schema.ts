@@ -35,6 +35,12 @@ export const environmentSchema = z.object({
     .min(1, 'must be at least 1')
     .max(64, 'must be at most 64')
     .default(2),
+  CATALOGUE_RESYNC_SECONDS: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(5, 'must be at least 5')
+    .max(86_400, 'must be at most 86400')
+    .default(300),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('log'),
   STEVEDORE_STATE_DIR: z.string().min(1).default('.state'),
 });

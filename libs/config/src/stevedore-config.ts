@@ -17,6 +17,8 @@ export interface StevedoreConfig {
   /** Empty when STEVEDORE_API_TOKENS is unset: the api then generates one admin token at start-up. */
   readonly apiTokens: readonly ApiToken[];
   readonly worker: { readonly embedded: boolean; readonly concurrency: number };
+  /** The live catalogue's safety-net resync period; events keep it current in between. */
+  readonly catalogue: { readonly resyncMs: number };
   readonly logLevel: LogLevel;
   readonly stateDir: string;
 }
@@ -49,6 +51,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StevedoreConfi
     http: { host: vars.HOST, port: vars.PORT },
     apiTokens,
     worker: { embedded: vars.WORKER_EMBEDDED, concurrency: vars.WORKER_CONCURRENCY },
+    catalogue: { resyncMs: vars.CATALOGUE_RESYNC_SECONDS * 1000 },
     logLevel: vars.LOG_LEVEL,
     stateDir: vars.STEVEDORE_STATE_DIR,
   };

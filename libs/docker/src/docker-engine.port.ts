@@ -9,6 +9,16 @@ export interface DockerEngine {
   listImages(options?: { all?: boolean }): Promise<EngineImageSummary[]>;
   /** `GET /images/{name}/json`: rejects with ImageNotFoundError when the daemon has no such image. */
   inspectImage(nameOrId: string): Promise<EngineImageDetails>;
+  /** `GET /images/{name}/history`, newest first, as `docker image history --no-trunc`. */
+  imageHistory(nameOrId: string): Promise<EngineHistoryEntry[]>;
+  /** `GET /containers/json?all=1`; with `sizes`, each container's RW layer size (slow: the daemon walks them). */
+  listContainers(options?: { sizes?: boolean }): Promise<EngineContainerSummary[]>;
+  /**
+   * Opens `GET /events` for image and container events from now on; resolves once the daemon
+   * has answered, so a caller can resync knowing no later event is lost. The iterable ends
+   * when the daemon closes the stream or `signal` aborts, and throws when the stream breaks.
+   */
+  openEvents(signal: AbortSignal): Promise<AsyncIterable<EngineEvent>>;
 }
 
 export const DOCKER_ENGINE = Symbol('DockerEngine');
@@ -54,4 +64,38 @@ export interface EngineImageConfig {
   readonly exposedPorts: readonly string[];
   readonly volumes: readonly string[];
   readonly labels: Readonly<Record<string, string>>;
+}
+
+/** One row of `GET /images/{name}/history`. */
+export interface EngineHistoryEntry {
+  /** The image id of the step, or `<missing>` when that image is not local. */
+  readonly id: string;
+  /** Unix seconds; 0 when the builder recorded none. */
+  readonly created: number;
+  readonly createdBy: string;
+  readonly size: number;
+  readonly comment: string;
+  readonly tags: readonly string[];
+}
+
+export interface EngineContainerSummary {
+  readonly id: string;
+  /** Without the leading slash the API puts there. */
+  readonly name: string;
+  readonly imageId: string;
+  /** created, running, paused, restarting, removing, exited or dead. */
+  readonly state: string;
+  /** Bytes in the container's copy-on-write layer; only when sizes were asked for. */
+  readonly sizeRw?: number;
+}
+
+/** An event of the daemon's `/events` stream. */
+export interface EngineEvent {
+  readonly type: 'image' | 'container' | string;
+  readonly action: string;
+  /** For images: the id, or the reference for pull and push. For containers: the id. */
+  readonly actorId: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  /** Milliseconds since the epoch. */
+  readonly time: number;
 }

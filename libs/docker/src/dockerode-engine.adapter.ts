@@ -1,9 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import type { DockerConnection } from '#libs/config';
 import type {
   DockerEngine,
+  EngineContainerSummary,
+  EngineEvent,
+  EngineHistoryEntry,
   EngineImageConfig,
   EngineImageDetails,
   EngineImageSummary,
@@ -12,13 +17,21 @@ import { toEngineError } from './engine-error.js';
 
 /** Requests that take longer than this mean the daemon is stuck; streaming calls set their own. */
 const REQUEST_TIMEOUT_MS = 30_000;
+/** A stream may stay silent for hours; only its connection has to come up quickly. */
+const STREAM_CONNECT_TIMEOUT_MS = 5_000;
 
 /** The one adapter of the DockerEngine port: the Engine API through dockerode. */
 export class DockerodeEngine implements DockerEngine {
   private readonly docker: Docker;
+  /** docker-modem's timeout is an idle timeout that would cut a quiet stream: streams get their own client. */
+  private readonly streaming: Docker;
 
   constructor(connection: DockerConnection) {
     this.docker = new Docker({ ...dockerodeOptions(connection), timeout: REQUEST_TIMEOUT_MS });
+    this.streaming = new Docker({
+      ...dockerodeOptions(connection),
+      connectionTimeout: STREAM_CONNECT_TIMEOUT_MS,
+    } as Docker.DockerOptions);
   }
 
   async ping(): Promise<void> {
@@ -45,6 +58,91 @@ export class DockerodeEngine implements DockerEngine {
       throw toEngineError(error, nameOrId);
     }
   }
+
+  async imageHistory(nameOrId: string): Promise<EngineHistoryEntry[]> {
+    try {
+      const rows = (await this.docker.getImage(nameOrId).history()) as EngineHistoryRow[];
+      return rows.map((row) => ({
+        id: row.Id,
+        created: row.Created ?? 0,
+        createdBy: row.CreatedBy ?? '',
+        size: row.Size ?? 0,
+        comment: row.Comment ?? '',
+        tags: row.Tags ?? [],
+      }));
+    } catch (error) {
+      throw toEngineError(error, nameOrId);
+    }
+  }
+
+  async listContainers(options: { sizes?: boolean } = {}): Promise<EngineContainerSummary[]> {
+    try {
+      const rows = await this.docker.listContainers({ all: true, size: options.sizes ?? false });
+      return rows.map((row) => ({
+        id: row.Id,
+        name: (row.Names?.[0] ?? '').replace(/^\//, ''),
+        imageId: row.ImageID,
+        state: row.State,
+        ...(options.sizes ? { sizeRw: (row as { SizeRw?: number }).SizeRw ?? 0 } : {}),
+      }));
+    } catch (error) {
+      throw toEngineError(error);
+    }
+  }
+
+  async openEvents(signal: AbortSignal): Promise<AsyncIterable<EngineEvent>> {
+    try {
+      const stream = (await this.streaming.getEvents({
+        filters: { type: ['image', 'container'] },
+        abortSignal: signal,
+      } as Docker.GetEventsOptions)) as unknown as Readable;
+      return eventsOf(stream, signal);
+    } catch (error) {
+      throw toEngineError(error);
+    }
+  }
+}
+
+async function* eventsOf(stream: Readable, signal: AbortSignal): AsyncIterable<EngineEvent> {
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) {
+      if (line.trim() === '') continue;
+      yield toEngineEvent(JSON.parse(line) as EngineEventMessage);
+    }
+  } catch (error) {
+    if (!signal.aborted) throw toEngineError(error);
+  } finally {
+    lines.close();
+    stream.destroy();
+  }
+}
+
+interface EngineHistoryRow {
+  Id: string;
+  Created?: number;
+  CreatedBy?: string;
+  Size?: number;
+  Comment?: string;
+  Tags?: string[] | null;
+}
+
+interface EngineEventMessage {
+  Type?: string;
+  Action?: string;
+  Actor?: { ID?: string; Attributes?: Record<string, string> };
+  time?: number;
+  timeNano?: number;
+}
+
+function toEngineEvent(message: EngineEventMessage): EngineEvent {
+  return {
+    type: message.Type ?? '',
+    action: message.Action ?? '',
+    actorId: message.Actor?.ID ?? '',
+    attributes: message.Actor?.Attributes ?? {},
+    time: message.timeNano ? Math.floor(message.timeNano / 1e6) : (message.time ?? 0) * 1000,
+  };
 }
 
 function dockerodeOptions(connection: DockerConnection): Docker.DockerOptions {

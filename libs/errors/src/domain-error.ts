@@ -48,6 +48,19 @@ export class ImageNotFoundError extends DomainError {
   }
 }
 
+/**
+ * The contract has no code of its own for layers; a layer exists only as part of local images,
+ * so a missing one is reported as IMAGE_NOT_FOUND (404) with a message that names the layer.
+ */
+export class LayerNotFoundError extends DomainError {
+  constructor(readonly chainId: string) {
+    super(
+      'IMAGE_NOT_FOUND',
+      `No local image holds a layer with chain id ${JSON.stringify(chainId.slice(0, 80))}.`,
+    );
+  }
+}
+
 export class AmbiguousReferenceError extends DomainError {
   constructor(
     readonly reference: string,
