@@ -1,6 +1,6 @@
 import { BadUserInputError } from '#libs/errors';
 
-export const MAX_PAGE_SIZE = 500;
+export const MAX_PAGE_SIZE = 1000;
 
 export interface Page<T> {
   readonly totalCount: number;

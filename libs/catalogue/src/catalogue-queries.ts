@@ -1,0 +1,124 @@
+import { AmbiguousReferenceError, BadUserInputError } from '#libs/errors';
+import {
+  normalizedName,
+  parseImageLookup,
+  parseReference,
+  toNormalizedString,
+  withDefaultTag,
+  type ImageReference,
+} from '#libs/reference';
+import type { CatalogueSnapshot } from './catalogue-snapshot.js';
+import { matchesFilter, type ImageFilter } from './image-filter.js';
+import {
+  compareSortKeys,
+  decodeSortKey,
+  DEFAULT_IMAGE_ORDER,
+  encodeSortKey,
+  sortKeyOf,
+  type ImageOrder,
+} from './image-order.js';
+import type { ImageRecord, LayerRecord, TagRecord } from './image-record.js';
+import { paginate, type Page } from './pagination.js';
+
+/** Reads of one catalogue snapshot; pure, so one request sees one consistent host. */
+
+export interface ImageQuery {
+  readonly filter?: ImageFilter;
+  /** Include intermediate images (`docker image ls -a`). */
+  readonly all?: boolean;
+  readonly orderBy?: ImageOrder;
+  readonly first: number;
+  readonly after?: string | null;
+}
+
+/** A tag together with the image it names. */
+export interface TaggedImage {
+  readonly tag: TagRecord;
+  readonly image: ImageRecord;
+}
+
+export function searchImages(snapshot: CatalogueSnapshot, query: ImageQuery): Page<ImageRecord> {
+  const order = query.orderBy ?? DEFAULT_IMAGE_ORDER;
+  const listed = snapshot.listed(query.all ?? false);
+  const matching = query.filter ? listed.filter((image) => matchesFilter(image, query.filter!)) : [...listed];
+  const keyed = matching.map((image) => ({ image, key: sortKeyOf(image, order.field) }));
+  keyed.sort((a, b) => compareSortKeys(a.key, b.key, order.direction));
+  const page = paginate(keyed, {
+    first: query.first,
+    after: query.after,
+    keyOf: (item) => encodeSortKey(item.key, order),
+    compareKeyToItem: (key, item) => compareSortKeys(decodeSortKey(key, order), item.key, order.direction),
+  });
+  return { ...page, nodes: page.nodes.map((item) => item.image) };
+}
+
+/**
+ * One image by anything `docker image inspect` accepts. As the daemon does, a short hex string
+ * is first tried as a name, then as an id prefix. Null when nothing matches.
+ */
+export function findImage(snapshot: CatalogueSnapshot, input: string): ImageRecord | null {
+  const lookup = parseImageLookup(input);
+  switch (lookup.kind) {
+    case 'id':
+      return snapshot.imagesById.get(lookup.id) ?? null;
+    case 'reference':
+      return findByReference(snapshot.images, lookup.reference);
+    case 'idPrefixOrName': {
+      const named = lookup.reference ? findByReference(snapshot.images, lookup.reference) : null;
+      return named ?? findByIdPrefix(snapshot.images, lookup.prefix, input);
+    }
+  }
+}
+
+/** Local tags, optionally of one repository given in familiar or normalised form. */
+export function tagsOf(snapshot: CatalogueSnapshot, repository?: string): TaggedImage[] {
+  const wanted = repository === undefined ? undefined : normalizedName(parseReference(repository));
+  return snapshot
+    .listed()
+    .flatMap((image) => image.tags.map((tag) => ({ tag, image })))
+    .filter(({ tag }) => wanted === undefined || `${tag.registry}/${tag.repository}` === wanted)
+    .sort((a, b) => (a.tag.reference < b.tag.reference ? -1 : a.tag.reference > b.tag.reference ? 1 : 0));
+}
+
+/** Every layer of the host once, by chain id. */
+export function searchLayers(
+  snapshot: CatalogueSnapshot,
+  query: { first: number; after?: string | null },
+): Page<LayerRecord> {
+  return paginate(snapshot.layers, {
+    first: query.first,
+    after: query.after,
+    keyOf: (layer) => `layer:${layer.chainId}`,
+    compareKeyToItem: (key, layer) => {
+      if (!key.startsWith('layer:'))
+        throw new BadUserInputError('The cursor does not belong to a layer listing.');
+      const chainId = key.slice('layer:'.length);
+      return chainId < layer.chainId ? -1 : chainId > layer.chainId ? 1 : 0;
+    },
+  });
+}
+
+function findByReference(images: readonly ImageRecord[], reference: ImageReference): ImageRecord | null {
+  if (reference.digest !== undefined) {
+    const wanted = `${normalizedName(reference)}@${reference.digest}`;
+    return (
+      images.find((image) =>
+        image.repoDigests.some((repoDigest) => {
+          try {
+            return toNormalizedString(parseReference(repoDigest)) === wanted;
+          } catch {
+            return false;
+          }
+        }),
+      ) ?? null
+    );
+  }
+  const wanted = toNormalizedString(withDefaultTag(reference));
+  return images.find((image) => image.tags.some((tag) => tag.reference === wanted)) ?? null;
+}
+
+function findByIdPrefix(images: readonly ImageRecord[], prefix: string, input: string): ImageRecord | null {
+  const matches = images.filter((image) => image.id.startsWith(`sha256:${prefix}`));
+  if (matches.length > 1) throw new AmbiguousReferenceError(input, matches.length);
+  return matches[0] ?? null;
+}

@@ -1,0 +1,273 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import pLimit from 'p-limit';
+import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
+import { DOCKER_ENGINE, type DockerEngine, type EngineEvent } from '#libs/docker';
+import { ImageNotFoundError } from '#libs/errors';
+import { findImage } from './catalogue-queries.js';
+import { CatalogueSnapshot, type ImageFacts } from './catalogue-snapshot.js';
+import { historyLayersOf, imageLayersOf } from './layer-chain.js';
+
+/** An image event of the daemon, published once the catalogue shows its effect. */
+export interface CatalogueImageEvent {
+  /** pull, push, tag, untag, delete, import, load, save, … as the daemon names it. */
+  readonly action: string;
+  readonly imageId: string | null;
+  readonly ref: string | null;
+  readonly time: Date;
+}
+
+export interface CatalogueStatus {
+  /** Following the daemon's events with a successful sync since: reads need no daemon call. */
+  readonly fresh: boolean;
+  readonly following: boolean;
+  readonly lastSyncAt: Date | null;
+  readonly lastError: string | null;
+  readonly images: number;
+}
+
+/** Inspect and history calls in flight at once when many new images appear together. */
+const FETCH_CONCURRENCY = 8;
+/** Events come in bursts (a pull tags and pulls; a load adds many images): sync once per burst. */
+const EVENT_DEBOUNCE_MS = 20;
+const RECONNECT_MIN_MS = 250;
+const RECONNECT_MAX_MS = 5_000;
+/** Container events that change which images are in use; start/stop/exec and the like do not. */
+const CONTAINER_ACTIONS = new Set(['create', 'destroy']);
+
+/**
+ * The host's images, layers and tags, kept in memory and current from the daemon's event stream,
+ * with a periodic full resync as a safety net. Reads never wait for the daemon while the stream
+ * is up; when it is down (daemon stopped, connection lost) the catalogue is stale and each read
+ * syncs first, so it gets current data or DOCKER_UNAVAILABLE, never stale data shown as fresh.
+ */
+@Injectable()
+export class LiveCatalogue implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(LiveCatalogue.name);
+  private readonly factsById = new Map<string, Promise<ImageFacts>>();
+  private readonly fetchLimit = pLimit(FETCH_CONCURRENCY);
+  private readonly stopping = new AbortController();
+  private readonly listeners = new Set<(event: CatalogueImageEvent) => void>();
+  private snapshot: CatalogueSnapshot | null = null;
+  private following = false;
+  private lastSyncFailed = true;
+  private lastError: string | null = null;
+  private inFlight: Promise<CatalogueSnapshot> | null = null;
+  private queued: Promise<CatalogueSnapshot> | null = null;
+  private pendingEvents: EngineEvent[] = [];
+  private debounceTimer: NodeJS.Timeout | null = null;
+  private resyncTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    @Inject(DOCKER_ENGINE) private readonly engine: DockerEngine,
+    @Inject(STEVEDORE_CONFIG) private readonly config: StevedoreConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    void this.followEvents();
+    this.resyncTimer = setInterval(
+      () => void this.refresh().catch(() => undefined),
+      this.config.catalogue.resyncMs,
+    );
+    this.resyncTimer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    this.stopping.abort();
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    if (this.debounceTimer) clearTimeout(this.debounceTimer);
+    this.listeners.clear();
+  }
+
+  /** The current snapshot; syncs first when the catalogue is stale (rejects with DOCKER_UNAVAILABLE). */
+  async current(): Promise<CatalogueSnapshot> {
+    if (this.snapshot && this.isFresh()) return this.snapshot;
+    return this.inFlight ?? this.startSync();
+  }
+
+  /**
+   * Syncs with a listing taken after this call, for read-your-writes: once a change made through
+   * Stevedore completes, awaiting this makes the next read show it.
+   */
+  refresh(): Promise<CatalogueSnapshot> {
+    if (!this.inFlight) return this.startSync();
+    this.queued ??= this.inFlight
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = null;
+        return this.startSync();
+      });
+    return this.queued;
+  }
+
+  isFresh(): boolean {
+    return this.following && !this.lastSyncFailed && this.snapshot !== null;
+  }
+
+  status(): CatalogueStatus {
+    return {
+      fresh: this.isFresh(),
+      following: this.following,
+      lastSyncAt: this.snapshot?.takenAt ?? null,
+      lastError: this.lastError,
+      images: this.snapshot?.images.length ?? 0,
+    };
+  }
+
+  /** Calls `listener` for each image event after the catalogue shows it; returns the unsubscribe. */
+  onImageEvent(listener: (event: CatalogueImageEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private startSync(): Promise<CatalogueSnapshot> {
+    const sync = this.sync().finally(() => {
+      if (this.inFlight === sync) this.inFlight = null;
+    });
+    this.inFlight = sync;
+    return sync;
+  }
+
+  private async sync(): Promise<CatalogueSnapshot> {
+    const events = this.pendingEvents.splice(0);
+    const started = performance.now();
+    try {
+      const takenAt = new Date();
+      const [summaries, containers] = await Promise.all([
+        this.engine.listImages({ all: true }),
+        this.engine.listContainers(),
+      ]);
+      const factsById = await this.factsOf(summaries.map((summary) => summary.id));
+      const snapshot = new CatalogueSnapshot({ summaries, factsById, containers, takenAt });
+      if (this.lastSyncFailed) {
+        this.logger.log({
+          message: 'catalogue synced',
+          images: snapshot.images.length,
+          layers: snapshot.layers.length,
+          ms: Math.round(performance.now() - started),
+        });
+      }
+      this.snapshot = snapshot;
+      this.lastSyncFailed = false;
+      this.lastError = null;
+      this.publish(events, snapshot);
+      return snapshot;
+    } catch (error) {
+      if (!this.lastSyncFailed) this.logger.warn({ message: 'catalogue sync failed', error: String(error) });
+      this.lastSyncFailed = true;
+      this.lastError = error instanceof Error ? error.message : String(error);
+      this.publish(events, null);
+      throw error;
+    }
+  }
+
+  /** Inspect and history of each id, fetched once per id; ids no longer listed are forgotten. */
+  private async factsOf(ids: readonly string[]): Promise<Map<string, ImageFacts>> {
+    const present = new Set(ids);
+    for (const id of this.factsById.keys()) if (!present.has(id)) this.factsById.delete(id);
+    const facts = new Map<string, ImageFacts>();
+    await Promise.all(
+      ids.map(async (id) => {
+        try {
+          facts.set(id, await this.cachedFacts(id));
+        } catch (error) {
+          // Deleted between the listing and the inspect: its delete event brings the next sync.
+          if (!(error instanceof ImageNotFoundError)) throw error;
+        }
+      }),
+    );
+    return facts;
+  }
+
+  private cachedFacts(id: string): Promise<ImageFacts> {
+    let facts = this.factsById.get(id);
+    if (!facts) {
+      facts = this.fetchLimit(async () => {
+        const [details, history] = await Promise.all([
+          this.engine.inspectImage(id),
+          this.engine.imageHistory(id),
+        ]);
+        const rows = historyLayersOf(history, details.layers.length);
+        return { details, history: rows, layers: imageLayersOf(details.layers, rows) };
+      });
+      // A failed fetch (image gone, daemon gone) must not be cached.
+      facts.catch(() => this.factsById.delete(id));
+      this.factsById.set(id, facts);
+    }
+    return facts;
+  }
+
+  private async followEvents(): Promise<void> {
+    const signal = this.stopping.signal;
+    let delay = RECONNECT_MIN_MS;
+    while (!signal.aborted) {
+      try {
+        const events = await this.engine.openEvents(signal);
+        this.following = true;
+        delay = RECONNECT_MIN_MS;
+        this.logger.log({ message: 'following daemon events' });
+        // Whatever happened while the stream was down is only visible in a full listing.
+        this.refresh().catch(() => undefined);
+        for await (const event of events) this.onEngineEvent(event);
+        if (!signal.aborted) this.logger.warn({ message: 'daemon event stream closed' });
+      } catch (error) {
+        if (!signal.aborted && delay === RECONNECT_MIN_MS) {
+          this.logger.warn({ message: 'daemon event stream unavailable', error: String(error) });
+        }
+      }
+      this.following = false;
+      try {
+        await sleep(delay, undefined, { signal });
+      } catch {
+        return;
+      }
+      delay = Math.min(delay * 2, RECONNECT_MAX_MS);
+    }
+  }
+
+  private onEngineEvent(event: EngineEvent): void {
+    if (event.type === 'container' && !CONTAINER_ACTIONS.has(event.action)) return;
+    if (event.type === 'image') this.pendingEvents.push(event);
+    this.debounceTimer ??= setTimeout(() => {
+      this.debounceTimer = null;
+      this.refresh().catch(() => undefined);
+    }, EVENT_DEBOUNCE_MS);
+  }
+
+  private publish(events: readonly EngineEvent[], snapshot: CatalogueSnapshot | null): void {
+    if (this.listeners.size === 0) return;
+    for (const event of events) {
+      const published = toImageEvent(event, snapshot);
+      for (const listener of this.listeners) {
+        try {
+          listener(published);
+        } catch (error) {
+          this.logger.error({ message: 'image event listener failed', error: String(error) });
+        }
+      }
+    }
+  }
+}
+
+const isImageId = (value: string | undefined): value is string => !!value && value.startsWith('sha256:');
+
+/** The daemon names an image by id for some actions and by reference for others (pull, push). */
+export function toImageEvent(event: EngineEvent, snapshot: CatalogueSnapshot | null): CatalogueImageEvent {
+  const name = event.attributes['name'];
+  const ref = [name, event.actorId].find((candidate) => candidate && !isImageId(candidate)) ?? null;
+  let imageId = isImageId(event.actorId) ? event.actorId : null;
+  if (!imageId && ref && snapshot && event.action !== 'delete') {
+    try {
+      imageId = findImage(snapshot, ref)?.id ?? null;
+    } catch {
+      imageId = null;
+    }
+  }
+  return { action: event.action, imageId, ref, time: new Date(event.time) };
+}
