@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { runDocker } from '../environment/docker-cli.js';
 import { readTestEnvironment } from '../environment/index.js';
 import { graphql, rest, startApi, type ApiUnderTest } from '../support/api-under-test.js';
+import { eventually } from '../support/eventually.js';
 
 const env = readTestEnvironment();
 const docker = async (...args: string[]) => (await runDocker(env, args)).stdout;
@@ -193,12 +194,14 @@ describe('images, image and tags against the Docker CLI', () => {
     const copy = env.fixtures.images.appA.registries.open;
     await docker('pull', copy.digestRef);
     try {
-      const answer = await graphql<{ image: ImageNode }>(
-        api,
-        `{ image(ref: "${copy.digestRef}") { id repoDigests } }`,
-      );
-      expect(answer.data!.image.id).toBe(env.fixtures.images.appA.id);
-      expect(answer.data!.image.repoDigests).toContain(copy.digestRef);
+      await eventually(async () => {
+        const answer = await graphql<{ image: ImageNode }>(
+          api,
+          `{ image(ref: "${copy.digestRef}") { id repoDigests } }`,
+        );
+        expect(answer.data!.image?.id).toBe(env.fixtures.images.appA.id);
+        expect(answer.data!.image.repoDigests).toContain(copy.digestRef);
+      });
     } finally {
       await docker('image', 'rm', copy.digestRef).catch(() => undefined);
     }

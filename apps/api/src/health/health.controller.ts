@@ -2,6 +2,7 @@ import { Controller, Get, Inject, UseFilters } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Public } from '#libs/auth';
+import { LiveCatalogue } from '#libs/catalogue';
 import { DOCKER_ENGINE, type DockerEngine } from '#libs/docker';
 import { RedisProbe } from '#libs/jobs';
 import { HealthCheckFilter } from './health-check.filter.js';
@@ -19,6 +20,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     @Inject(DOCKER_ENGINE) private readonly docker: DockerEngine,
     private readonly redis: RedisProbe,
+    private readonly catalogue: LiveCatalogue,
   ) {}
 
   /** The process runs and serves HTTP. */
@@ -28,7 +30,10 @@ export class HealthController {
     return this.health.check([]);
   }
 
-  /** Docker and Redis both answer, so every operation can work. */
+  /**
+   * Docker and Redis both answer, so every operation can work, and the catalogue follows the
+   * daemon's events (down while it resyncs after the stream dropped).
+   */
   @Get('ready')
   @HealthCheck()
   ready() {
@@ -43,6 +48,12 @@ export class HealthController {
           .check('redis')
           .attempt(() => this.redis.ping())
           .withTimeout(PROBE_TIMEOUT_MS),
+      () => {
+        const status = this.catalogue.status();
+        const indicator = this.indicators.check('catalogue');
+        const details = { images: status.images, lastSyncAt: status.lastSyncAt?.toISOString() ?? null };
+        return status.fresh ? indicator.up(details) : indicator.down({ ...details, stale: true });
+      },
     ]);
   }
 }

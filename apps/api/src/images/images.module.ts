@@ -1,11 +1,15 @@
 import { Module } from '@nestjs/common';
 import { CatalogueModule } from '#libs/catalogue';
+import { ImageEventsResolver } from './image-events.resolver.js';
 import { ImagesResolver } from './images.resolver.js';
+import { LayersResolver } from './layers.resolver.js';
+import { RequestCatalogue } from './request-catalogue.js';
 import { ImagesController } from './rest/images.controller.js';
+import { StorageController } from './rest/storage.controller.js';
 
 @Module({
   imports: [CatalogueModule],
-  providers: [ImagesResolver],
-  controllers: [ImagesController],
+  providers: [RequestCatalogue, ImagesResolver, LayersResolver, ImageEventsResolver],
+  controllers: [ImagesController, StorageController],
 })
 export class ImagesModule {}

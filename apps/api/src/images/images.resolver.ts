@@ -1,22 +1,37 @@
-import { Args, Query, Resolver } from '@nestjs/graphql';
-import { ImageCatalogue } from '#libs/catalogue';
+import { Args, Context, ID, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { findImage, searchImages, searchLayers, tagsOf } from '#libs/catalogue';
 import { ImagesArgs } from './dto/images.args.js';
+import { LayersArgs } from './dto/layers.args.js';
+import { ContainerUsage } from './models/container-usage.model.js';
+import { DiskUsage } from './models/disk-usage.model.js';
 import { ImageConnection } from './models/image-connection.model.js';
-import { toImage, toTag } from './models/image.mapper.js';
+import { toImage, toLayer, toTag } from './models/image.mapper.js';
 import { Image } from './models/image.model.js';
+import { LayerConnection } from './models/layer-connection.model.js';
+import { Layer } from './models/layer.model.js';
 import { Tag } from './models/tag.model.js';
+import { RequestCatalogue } from './request-catalogue.js';
+
+type GraphQLContext = { req?: object };
 
 @Resolver(() => Image)
 export class ImagesResolver {
-  constructor(private readonly catalogue: ImageCatalogue) {}
+  constructor(private readonly catalogue: RequestCatalogue) {}
 
   @Query(() => ImageConnection, {
     description:
       'Local images of the Docker host, like `docker image ls` (with `all: true`, like `docker image ls -a`).',
   })
-  async images(@Args() args: ImagesArgs): Promise<ImageConnection> {
+  async images(@Args() args: ImagesArgs, @Context() context: GraphQLContext): Promise<ImageConnection> {
     const { all, ...filter } = args.filter ?? {};
-    const page = await this.catalogue.search({ filter, all, first: args.first, after: args.after });
+    const snapshot = await this.catalogue.of(context).snapshot;
+    const page = searchImages(snapshot, {
+      filter,
+      all,
+      orderBy: args.orderBy,
+      first: args.first,
+      after: args.after,
+    });
     return { totalCount: page.totalCount, nodes: page.nodes.map(toImage), pageInfo: { ...page.pageInfo } };
   }
 
@@ -25,8 +40,8 @@ export class ImagesResolver {
     description:
       'One image by anything `docker image inspect` accepts: name[:tag], name@digest, full id, or a unique id prefix. Null when absent.',
   })
-  async image(@Args('ref') ref: string): Promise<Image | null> {
-    const record = await this.catalogue.find(ref);
+  async image(@Args('ref') ref: string, @Context() context: GraphQLContext): Promise<Image | null> {
+    const record = findImage(await this.catalogue.of(context).snapshot, ref);
     return record ? toImage(record) : null;
   }
 
@@ -34,9 +49,10 @@ export class ImagesResolver {
     description: 'Local tags, optionally of one repository (familiar or normalised name).',
   })
   async tags(
+    @Context() context: GraphQLContext,
     @Args('repository', { type: () => String, nullable: true }) repository?: string,
   ): Promise<Tag[]> {
-    const tagged = await this.catalogue.tags(repository ?? undefined);
+    const tagged = tagsOf(await this.catalogue.of(context).snapshot, repository ?? undefined);
     // Several tags usually name one image: shape each image once.
     const images = new Map<string, Image>();
     return tagged.map(({ tag, image }) => {
@@ -44,5 +60,32 @@ export class ImagesResolver {
       if (!shaped) images.set(image.id, (shaped = toImage(image)));
       return toTag(tag, shaped);
     });
+  }
+
+  @Query(() => LayerConnection, {
+    description: 'Every layer on the host once, by chain id, with the images that share it.',
+  })
+  async layers(@Args() args: LayersArgs, @Context() context: GraphQLContext): Promise<LayerConnection> {
+    const page = searchLayers(await this.catalogue.of(context).snapshot, args);
+    return { totalCount: page.totalCount, nodes: page.nodes.map(toLayer), pageInfo: { ...page.pageInfo } };
+  }
+
+  @Query(() => Layer, { nullable: true })
+  async layer(
+    @Args('chainId', { type: () => ID }) chainId: string,
+    @Context() context: GraphQLContext,
+  ): Promise<Layer | null> {
+    const record = (await this.catalogue.of(context).snapshot).layersByChainId.get(chainId);
+    return record ? toLayer(record) : null;
+  }
+
+  @Query(() => DiskUsage, { description: 'Like `docker system df` for images.' })
+  async diskUsage(@Context() context: GraphQLContext): Promise<DiskUsage> {
+    return { ...(await this.catalogue.of(context).snapshot).diskUsage };
+  }
+
+  @ResolveField(() => [ContainerUsage])
+  async containers(@Parent() image: Image, @Context() context: GraphQLContext): Promise<ContainerUsage[]> {
+    return this.catalogue.of(context).containersByImage.load(image.id);
   }
 }

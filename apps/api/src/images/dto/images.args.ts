@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
 import { MAX_PAGE_SIZE } from '#libs/catalogue';
 import { ImageFilterInput } from './image-filter.input.js';
+import { ImageOrderInput } from './image-order.input.js';
 
 @ArgsType()
 export class ImagesArgs {
@@ -11,6 +12,12 @@ export class ImagesArgs {
   @ValidateNested()
   @Type(() => ImageFilterInput)
   filter?: ImageFilterInput;
+
+  @Field(() => ImageOrderInput, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ImageOrderInput)
+  orderBy?: ImageOrderInput;
 
   @Field(() => Int, { nullable: true, defaultValue: 50 })
   @IsInt()

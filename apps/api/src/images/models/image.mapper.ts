@@ -1,5 +1,7 @@
-import type { ImageRecord, TagRecord } from '#libs/catalogue';
+import type { HistoryRecord, ImageLayer, ImageRecord, LayerRecord, TagRecord } from '#libs/catalogue';
+import type { HistoryEntry } from './history-entry.model.js';
 import type { Image } from './image.model.js';
+import type { Layer } from './layer.model.js';
 import type { Tag } from './tag.model.js';
 
 /** Shapes a catalogue record for GraphQL and REST; a tag points back at its image without another lookup. */
@@ -14,6 +16,8 @@ export function toImage(record: ImageRecord): Image {
     official: record.official,
     created: record.created,
     size: record.size,
+    sharedSize: record.sharedSize,
+    uniqueSize: record.uniqueSize,
     architecture: record.architecture,
     os: record.os,
     variant: record.variant ?? null,
@@ -28,6 +32,8 @@ export function toImage(record: ImageRecord): Image {
       volumes: [...record.config.volumes],
       labels: { ...record.config.labels },
     },
+    layers: record.layers.map(toImageLayer),
+    history: record.history.map(toHistoryEntry),
   };
   image.tags = record.tags.map((tag) => toTag(tag, image));
   return image;
@@ -41,5 +47,41 @@ export function toTag(tag: TagRecord, image: Image): Tag {
     repository: tag.repository,
     tag: tag.tag,
     image,
+  };
+}
+
+/** A layer as one image's history describes it; its holders are resolved from the catalogue. */
+export function toImageLayer(layer: ImageLayer): Layer {
+  return {
+    diffId: layer.diffId,
+    chainId: layer.chainId,
+    position: layer.position,
+    size: layer.size,
+    createdBy: layer.createdBy,
+    created: layer.created === null ? null : new Date(layer.created * 1000),
+  };
+}
+
+export function toLayer(layer: LayerRecord): Layer {
+  return {
+    diffId: layer.diffId,
+    chainId: layer.chainId,
+    position: layer.position,
+    size: layer.size,
+    createdBy: layer.createdBy,
+    created: layer.created,
+    sharedBy: layer.imageIds.length,
+  };
+}
+
+export function toHistoryEntry(entry: HistoryRecord): HistoryEntry {
+  return {
+    id: entry.id,
+    created: entry.created,
+    createdBy: entry.createdBy,
+    size: entry.size,
+    comment: entry.comment,
+    emptyLayer: entry.emptyLayer,
+    tags: [...entry.tags],
   };
 }

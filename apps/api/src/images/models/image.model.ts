@@ -1,6 +1,9 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { DateTimeResolver, JSONResolver, SafeIntResolver } from 'graphql-scalars';
+import { ContainerUsage } from './container-usage.model.js';
+import { HistoryEntry } from './history-entry.model.js';
 import { ImageConfig } from './image-config.model.js';
+import { Layer } from './layer.model.js';
 import type { Relation } from '../../common/relation.js';
 import { Tag } from './tag.model.js';
 
@@ -33,6 +36,15 @@ export class Image {
   @Field(() => SafeIntResolver)
   size!: number;
 
+  @Field(() => SafeIntResolver, {
+    description:
+      "Bytes of this image's layers that other local images also use (`docker system df -v` SHARED SIZE).",
+  })
+  sharedSize!: number;
+
+  @Field(() => SafeIntResolver, { description: 'size - sharedSize (UNIQUE SIZE).' })
+  uniqueSize!: number;
+
   @Field()
   architecture!: string;
 
@@ -47,4 +59,15 @@ export class Image {
 
   @Field(() => ImageConfig)
   config!: ImageConfig;
+
+  @Field(() => [Layer], { description: 'Base first; each read-only layer of the union file system.' })
+  layers!: Relation<Layer>[];
+
+  @Field(() => [HistoryEntry], { description: '`docker image history`, newest first.' })
+  history!: HistoryEntry[];
+
+  @Field(() => [ContainerUsage], {
+    description: 'Containers built on this image, each with its copy-on-write (RW) layer size.',
+  })
+  containers?: ContainerUsage[];
 }

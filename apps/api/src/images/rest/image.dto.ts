@@ -29,6 +29,9 @@ export class ImageDto {
   @ApiProperty() official!: boolean;
   @ApiProperty({ format: 'date-time' }) created!: string;
   @ApiProperty({ description: 'Bytes' }) size!: number;
+  @ApiProperty({ description: 'Bytes of its layers that other local images also hold (docker system df -v)' })
+  sharedSize!: number;
+  @ApiProperty({ description: 'size - sharedSize' }) uniqueSize!: number;
   @ApiProperty() architecture!: string;
   @ApiProperty() os!: string;
   @ApiPropertyOptional({ type: String, nullable: true }) variant!: string | null;
@@ -45,4 +48,39 @@ export class ImageListDto {
   @ApiProperty() totalCount!: number;
   @ApiProperty({ type: [ImageDto] }) nodes!: ImageDto[];
   @ApiProperty({ type: PageInfoDto }) pageInfo!: PageInfoDto;
+}
+
+export class LayerDto {
+  @ApiProperty({ description: 'Uncompressed content digest' }) diffId!: string;
+  @ApiProperty({ description: "diffId for the base, else sha256(parentChainId + ' ' + diffId)" })
+  chainId!: string;
+  @ApiProperty({ description: '0 for the base layer' }) position!: number;
+  @ApiProperty({ description: 'Bytes' }) size!: number;
+  @ApiProperty({ type: String, nullable: true }) createdBy!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) created!: string | null;
+  @ApiProperty({ description: 'Local images whose chain holds the layer' }) sharedBy!: number;
+  @ApiProperty({ type: [String], description: 'Ids of those images, newest first' }) images!: string[];
+}
+
+export class LayerListDto {
+  @ApiProperty() totalCount!: number;
+  @ApiProperty({ type: [LayerDto] }) nodes!: LayerDto[];
+  @ApiProperty({ type: PageInfoDto }) pageInfo!: PageInfoDto;
+}
+
+export class HistoryEntryDto {
+  @ApiProperty({ description: 'Image id of the step, or <missing>' }) id!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) created!: string | null;
+  @ApiProperty() createdBy!: string;
+  @ApiProperty({ description: 'Bytes' }) size!: number;
+  @ApiProperty() comment!: string;
+  @ApiProperty() emptyLayer!: boolean;
+  @ApiProperty({ type: [String] }) tags!: string[];
+}
+
+export class DiskUsageDto {
+  @ApiProperty() imagesCount!: number;
+  @ApiProperty() activeCount!: number;
+  @ApiProperty({ description: 'Bytes' }) totalSize!: number;
+  @ApiProperty({ description: 'Bytes' }) reclaimableSize!: number;
 }

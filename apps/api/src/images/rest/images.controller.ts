@@ -1,11 +1,27 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ImageCatalogue } from '#libs/catalogue';
+import { findImage, ImageCatalogue, type CatalogueSnapshot, type ImageRecord } from '#libs/catalogue';
 import { ImageNotFoundError } from '#libs/errors';
 import { ApiProblemResponses } from '../../errors/api-problem-responses.decorator.js';
-import { toImageDto } from './image-rest.mapper.js';
-import { ImageDto, ImageListDto } from './image.dto.js';
+import { toHistoryEntryDto, toImageDto, toImageLayerDto } from './image-rest.mapper.js';
+import { HistoryEntryDto, ImageDto, ImageListDto, LayerDto } from './image.dto.js';
 import { ListImagesQuery } from './list-images.query.js';
+
+const LOOKUP_PROBLEMS = [
+  'INVALID_REFERENCE',
+  'IMAGE_NOT_FOUND',
+  'AMBIGUOUS_REFERENCE',
+  'UNAUTHENTICATED',
+  'DOCKER_UNAVAILABLE',
+] as const;
+
+function ApiImageRef(): MethodDecorator {
+  return ApiParam({
+    name: 'ref',
+    description: 'name[:tag], name@digest, full id or unique id prefix; URL-encode "/" as %2F',
+    example: 'nginx:1.27',
+  });
+}
 
 @ApiTags('images')
 @ApiBearerAuth()
@@ -26,6 +42,10 @@ export class ImagesController {
         official: query.official,
       },
       all: query.all,
+      orderBy: query.orderBy && {
+        field: query.orderBy,
+        direction: query.direction ?? (query.orderBy === 'REFERENCE' ? 'ASC' : 'DESC'),
+      },
       first: query.first ?? 50,
       after: query.after,
     });
@@ -34,22 +54,38 @@ export class ImagesController {
 
   @Get(':ref')
   @ApiOperation({ summary: 'One image, like docker image inspect' })
-  @ApiParam({
-    name: 'ref',
-    description: 'name[:tag], name@digest, full id or unique id prefix; URL-encode "/" as %2F',
-    example: 'nginx:1.27',
-  })
+  @ApiImageRef()
   @ApiOkResponse({ type: ImageDto })
-  @ApiProblemResponses(
-    'INVALID_REFERENCE',
-    'IMAGE_NOT_FOUND',
-    'AMBIGUOUS_REFERENCE',
-    'UNAUTHENTICATED',
-    'DOCKER_UNAVAILABLE',
-  )
+  @ApiProblemResponses(...LOOKUP_PROBLEMS)
   async get(@Param('ref') ref: string): Promise<ImageDto> {
-    const record = await this.catalogue.find(ref);
-    if (!record) throw new ImageNotFoundError(ref);
-    return toImageDto(record);
+    const { image } = await this.lookUp(ref);
+    return toImageDto(image);
+  }
+
+  @Get(':ref/history')
+  @ApiOperation({ summary: 'Build history, newest first, like docker image history --no-trunc' })
+  @ApiImageRef()
+  @ApiOkResponse({ type: [HistoryEntryDto] })
+  @ApiProblemResponses(...LOOKUP_PROBLEMS)
+  async history(@Param('ref') ref: string): Promise<HistoryEntryDto[]> {
+    const { image } = await this.lookUp(ref);
+    return image.history.map(toHistoryEntryDto);
+  }
+
+  @Get(':ref/layers')
+  @ApiOperation({ summary: 'Read-only layers, base first, each with the local images sharing it' })
+  @ApiImageRef()
+  @ApiOkResponse({ type: [LayerDto] })
+  @ApiProblemResponses(...LOOKUP_PROBLEMS)
+  async layers(@Param('ref') ref: string): Promise<LayerDto[]> {
+    const { image, snapshot } = await this.lookUp(ref);
+    return image.layers.map((layer) => toImageLayerDto(layer, snapshot));
+  }
+
+  private async lookUp(ref: string): Promise<{ image: ImageRecord; snapshot: CatalogueSnapshot }> {
+    const snapshot = await this.catalogue.snapshot();
+    const image = findImage(snapshot, ref);
+    if (!image) throw new ImageNotFoundError(ref);
+    return { image, snapshot };
   }
 }

@@ -1,7 +1,13 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsArray, IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { MAX_PAGE_SIZE } from '#libs/catalogue';
+import { IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import {
+  IMAGE_ORDER_FIELDS,
+  MAX_PAGE_SIZE,
+  ORDER_DIRECTIONS,
+  type ImageOrderField,
+  type OrderDirection,
+} from '#libs/catalogue';
 
 /** Query parameters arrive as strings; these turn `true`/`false` into booleans and reject the rest. */
 const toBoolean = ({ value }: { value: unknown }) =>
@@ -40,7 +46,35 @@ export class ListImagesQuery {
   @IsBoolean()
   all?: boolean;
 
+  @ApiPropertyOptional({ enum: IMAGE_ORDER_FIELDS, default: 'CREATED' })
+  @IsOptional()
+  @IsIn(IMAGE_ORDER_FIELDS)
+  orderBy?: ImageOrderField;
+
+  @ApiPropertyOptional({
+    enum: ORDER_DIRECTIONS,
+    description: 'DESC by default for CREATED and SIZE, ASC for REFERENCE',
+  })
+  @IsOptional()
+  @IsIn(ORDER_DIRECTIONS)
+  direction?: OrderDirection;
+
   @ApiPropertyOptional({ default: 50, minimum: 0, maximum: MAX_PAGE_SIZE })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(MAX_PAGE_SIZE)
+  first?: number;
+
+  @ApiPropertyOptional({ description: 'endCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  after?: string;
+}
+
+export class ListLayersQuery {
+  @ApiPropertyOptional({ default: 100, minimum: 0, maximum: MAX_PAGE_SIZE })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -1,0 +1,30 @@
+import { Context, Int, Parent, ResolveField, Resolver } from '@nestjs/graphql';
+import { toImage } from './models/image.mapper.js';
+import { Image } from './models/image.model.js';
+import { Layer } from './models/layer.model.js';
+import { RequestCatalogue } from './request-catalogue.js';
+
+type GraphQLContext = { req?: object };
+
+/** A layer's holders come from the request's snapshot, whichever image or query reached the layer. */
+@Resolver(() => Layer)
+export class LayersResolver {
+  constructor(private readonly catalogue: RequestCatalogue) {}
+
+  @ResolveField(() => [Image])
+  async images(@Parent() layer: Layer, @Context() context: GraphQLContext): Promise<Image[]> {
+    const snapshot = await this.catalogue.of(context).snapshot;
+    const holders = snapshot.layersByChainId.get(layer.chainId)?.imageIds ?? [];
+    return holders.flatMap((id) => {
+      const record = snapshot.imagesById.get(id);
+      return record ? [toImage(record)] : [];
+    });
+  }
+
+  @ResolveField(() => Int)
+  async sharedBy(@Parent() layer: Layer, @Context() context: GraphQLContext): Promise<number> {
+    if (layer.sharedBy !== undefined) return layer.sharedBy;
+    const snapshot = await this.catalogue.of(context).snapshot;
+    return snapshot.layersByChainId.get(layer.chainId)?.imageIds.length ?? 0;
+  }
+}
