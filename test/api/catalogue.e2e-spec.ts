@@ -8,6 +8,7 @@ import { readTestEnvironment } from '../environment/index.js';
 import { graphql, rest, startApi, type ApiUnderTest } from '../support/api-under-test.js';
 import { eventually } from '../support/eventually.js';
 import { subscribe } from '../support/graphql-subscription.js';
+import { oneFileTar } from '../support/one-file-tar.js';
 
 const env = readTestEnvironment();
 const docker = async (...args: string[]) => (await runDocker(env, args)).stdout;
@@ -119,7 +120,7 @@ describe('the catalogue: layers, sharing, history, disk usage, containers and ev
   it('lists every layer of the host once, paging by chain id', async () => {
     const seen: LayerNode[] = [];
     let after: string | null = null;
-    let totalCount = 0;
+    let totalCount: number;
     do {
       const answer: Awaited<
         ReturnType<
@@ -482,24 +483,3 @@ describe('the catalogue: layers, sharing, history, disk usage, containers and ev
     expect(ready.body.info.catalogue).toMatchObject({ status: 'up' });
   });
 });
-
-/** A tar archive with one small file, for `docker image import`. */
-function oneFileTar(): Buffer {
-  const header = Buffer.alloc(512);
-  header.write('hello.txt', 0);
-  header.write('0000644\0', 100);
-  header.write('0000000\0', 108);
-  header.write('0000000\0', 116);
-  header.write('00000000005\0', 124);
-  header.write('00000000000\0', 136);
-  header.write('        ', 148);
-  header.write('0', 156);
-  header.write('ustar\0', 257);
-  header.write('00', 263);
-  let sum = 0;
-  for (const byte of header) sum += byte;
-  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  const body = Buffer.alloc(512);
-  body.write(`${process.pid}\n`.slice(0, 5));
-  return Buffer.concat([header, body, Buffer.alloc(1024)]);
-}

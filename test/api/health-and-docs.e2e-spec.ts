@@ -1,5 +1,6 @@
 import { readTestEnvironment } from '../environment/index.js';
 import { rest, startApi, type ApiUnderTest } from '../support/api-under-test.js';
+import { eventually } from '../support/eventually.js';
 
 const env = readTestEnvironment();
 
@@ -12,11 +13,18 @@ describe('health probes and the OpenAPI description', () => {
 
   afterAll(() => api?.close());
 
-  it('answers liveness and readiness without a token, reporting Docker and Redis', async () => {
+  it('answers liveness and readiness without a token, reporting Docker, Redis and the catalogue', async () => {
     expect((await rest(api, '/health/live', { token: null })).status).toBe(200);
-    const ready = await rest(api, '/health/ready', { token: null });
-    expect(ready.status).toBe(200);
-    expect(ready.body.details).toMatchObject({ docker: { status: 'up' }, redis: { status: 'up' } });
+    // Ready once the catalogue has been built from the daemon, a moment after start.
+    await eventually(async () => {
+      const ready = await rest(api, '/health/ready', { token: null });
+      expect(ready.status).toBe(200);
+      expect(ready.body.details).toMatchObject({
+        docker: { status: 'up' },
+        redis: { status: 'up' },
+        catalogue: { status: 'up' },
+      });
+    }, 5_000);
   });
 
   it('reports not ready, naming Docker, when the daemon cannot be reached', async () => {
