@@ -18,7 +18,7 @@ import {
   type ImageOrder,
 } from './image-order.js';
 import type { ImageRecord, LayerRecord, TagRecord } from './image-record.js';
-import { paginate, type Page } from './pagination.js';
+import { decodeCursor, paginate, type Page } from './pagination.js';
 
 /** Reads of one catalogue snapshot; pure, so one request sees one consistent host. */
 
@@ -39,6 +39,8 @@ export interface TaggedImage {
 
 export function searchImages(snapshot: CatalogueSnapshot, query: ImageQuery): Page<ImageRecord> {
   const order = query.orderBy ?? DEFAULT_IMAGE_ORDER;
+  // Checked up front: with nothing to compare against, paginate would never read the cursor.
+  if (query.after != null) decodeSortKey(decodeCursor(query.after), order);
   const listed = snapshot.listed(query.all ?? false);
   const matching = query.filter ? listed.filter((image) => matchesFilter(image, query.filter!)) : [...listed];
   const keyed = matching.map((image) => ({ image, key: sortKeyOf(image, order.field) }));
@@ -85,17 +87,22 @@ export function searchLayers(
   snapshot: CatalogueSnapshot,
   query: { first: number; after?: string | null },
 ): Page<LayerRecord> {
+  if (query.after != null) layerCursorKey(decodeCursor(query.after));
   return paginate(snapshot.layers, {
     first: query.first,
     after: query.after,
     keyOf: (layer) => `layer:${layer.chainId}`,
     compareKeyToItem: (key, layer) => {
-      if (!key.startsWith('layer:'))
-        throw new BadUserInputError('The cursor does not belong to a layer listing.');
-      const chainId = key.slice('layer:'.length);
+      const chainId = layerCursorKey(key);
       return chainId < layer.chainId ? -1 : chainId > layer.chainId ? 1 : 0;
     },
   });
+}
+
+function layerCursorKey(key: string): string {
+  if (!key.startsWith('layer:'))
+    throw new BadUserInputError('The cursor does not belong to a layer listing.');
+  return key.slice('layer:'.length);
 }
 
 function findByReference(images: readonly ImageRecord[], reference: ImageReference): ImageRecord | null {

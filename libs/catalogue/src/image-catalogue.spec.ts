@@ -1,105 +1,109 @@
-import type { DockerEngine, EngineImageDetails, EngineImageSummary } from '#libs/docker';
+import { Logger } from '@nestjs/common';
+import type { StevedoreConfig } from '#libs/config';
+import { DockerUnavailableError } from '#libs/errors';
 import { ImageCatalogue } from './image-catalogue.js';
+import { chainIdsOf } from './layer-chain.js';
+import { LiveCatalogue } from './live-catalogue.js';
+import { digestOf, FakeDockerEngine } from './testing/fake-docker-engine.js';
 
-const hex = (char: string) => char.repeat(64);
-
-function summary(id: string, created: number, repoTags: string[] = []): EngineImageSummary {
-  return { id, parentId: '', repoTags, repoDigests: [], created, size: 10, labels: {}, containers: 0 };
-}
-
-/** A fake of our own port: the catalogue's logic without a daemon. */
-class FakeEngine implements DockerEngine {
-  inspections = 0;
-  constructor(public images: EngineImageSummary[]) {}
-  async ping(): Promise<void> {}
-  async listImages(): Promise<EngineImageSummary[]> {
-    return this.images;
-  }
-  async inspectImage(id: string): Promise<EngineImageDetails> {
-    this.inspections++;
-    const image = this.images.find((candidate) => candidate.id === id)!;
-    return {
-      ...image,
-      parent: '',
-      comment: '',
-      created: new Date(image.created * 1000).toISOString(),
-      author: '',
-      architecture: 'amd64',
-      os: 'linux',
-      config: {
-        cmd: null,
-        entrypoint: null,
-        env: [],
-        workingDir: '',
-        user: '',
-        exposedPorts: [],
-        volumes: [],
-        labels: {},
-      },
-      layers: [],
-    };
-  }
-}
+const nginx = digestOf('ab1');
+const app = digestOf('ac2');
+const dangling = digestOf('d');
+const [base, top] = [digestOf('01'), digestOf('02')];
 
 describe('ImageCatalogue', () => {
-  const a = `sha256:ab${hex('1').slice(2)}`;
-  const b = `sha256:ac${hex('2').slice(2)}`;
-  const c = `sha256:${hex('d')}`;
-  let engine: FakeEngine;
+  let engine: FakeDockerEngine;
   let catalogue: ImageCatalogue;
 
+  beforeAll(() => Logger.overrideLogger(false));
+
   beforeEach(() => {
-    engine = new FakeEngine([
-      summary(a, 100, ['nginx:1.27', 'nginx:latest']),
-      summary(b, 300, ['acme/app:1']),
-      summary(c, 200),
+    engine = new FakeDockerEngine([
+      {
+        id: nginx,
+        repoTags: ['nginx:1.27', 'nginx:latest'],
+        created: 100,
+        layers: [{ diffId: base, size: 70 }],
+      },
+      {
+        id: app,
+        repoTags: ['acme/app:1'],
+        created: 300,
+        layers: [
+          { diffId: base, size: 70 },
+          { diffId: top, size: 30 },
+        ],
+      },
+      { id: dangling, created: 200, layers: [{ diffId: digestOf('03'), size: 5 }] },
     ]);
-    catalogue = new ImageCatalogue(engine);
+    engine.containers = [{ id: 'c1', name: 'web', imageId: app, state: 'running' }];
+    // Not bootstrapped: every read syncs, which is all a facade test needs.
+    const config = { catalogue: { resyncMs: 60_000 } } as unknown as StevedoreConfig;
+    catalogue = new ImageCatalogue(new LiveCatalogue(engine, config));
   });
 
-  it('inspects each image once, however often it is read', async () => {
-    await catalogue.list();
-    await catalogue.list();
-    await catalogue.find('nginx');
-    expect(engine.inspections).toBe(3);
-  });
-
-  it('orders newest first and derives tags, dangling and official', async () => {
-    const images = await catalogue.list();
-    expect(images.map((image) => image.id)).toEqual([b, c, a]);
-    const nginx = images[2]!;
-    expect(nginx.official).toBe(true);
-    expect(nginx.tags.map((tag) => tag.reference)).toEqual([
-      'docker.io/library/nginx:1.27',
-      'docker.io/library/nginx:latest',
+  it('searches newest first, filters and pages', async () => {
+    expect((await catalogue.search({ first: 10 })).nodes.map((image) => image.id)).toEqual([
+      app,
+      dangling,
+      nginx,
     ]);
-    expect(images[1]!.dangling).toBe(true);
+    const filtered = await catalogue.search({ filter: { reference: 'ngin?' }, first: 10 });
+    expect(filtered.nodes.map((image) => image.id)).toEqual([nginx]);
+    const first = await catalogue.search({ first: 2 });
+    const second = await catalogue.search({ first: 2, after: first.pageInfo.endCursor });
+    expect([...first.nodes, ...second.nodes].map((image) => image.id)).toEqual([app, dangling, nginx]);
+    expect(second.pageInfo.hasNextPage).toBe(false);
   });
 
-  it('finds by name (default tag latest), id, prefix, and refuses an ambiguous prefix', async () => {
-    expect((await catalogue.find('nginx'))?.id).toBe(a);
-    expect((await catalogue.find('docker.io/library/nginx:1.27'))?.id).toBe(a);
-    expect(await catalogue.find('acme/app')).toBeNull();
-    expect((await catalogue.find(c))?.id).toBe(c);
-    expect((await catalogue.find('dd'))?.id).toBe(c);
-    expect((await catalogue.find('ab'))?.id).toBe(a);
+  it('finds by name, id and prefix, and refuses an ambiguous prefix', async () => {
+    expect((await catalogue.find('nginx'))?.id).toBe(nginx);
+    expect((await catalogue.find(app))?.id).toBe(app);
+    expect((await catalogue.find('ac'))?.id).toBe(app);
+    expect(await catalogue.find('redis')).toBeNull();
     await expect(catalogue.find('a')).rejects.toMatchObject({ code: 'AMBIGUOUS_REFERENCE' });
     await expect(catalogue.find('Nope!')).rejects.toMatchObject({ code: 'INVALID_REFERENCE' });
   });
 
-  it('filters and pages', async () => {
-    const page = await catalogue.search({ filter: { reference: 'ngin?' }, first: 10 });
-    expect(page.nodes.map((image) => image.id)).toEqual([a]);
-    const first = await catalogue.search({ first: 2 });
-    const second = await catalogue.search({ first: 2, after: first.pageInfo.endCursor });
-    expect([...first.nodes, ...second.nodes].map((image) => image.id)).toEqual([b, c, a]);
-    expect(second.pageInfo.hasNextPage).toBe(false);
+  it('lists the tags of one repository', async () => {
+    expect((await catalogue.tags('nginx')).map(({ tag }) => tag.familiar)).toEqual([
+      'nginx:1.27',
+      'nginx:latest',
+    ]);
+    expect(await catalogue.tags()).toHaveLength(3);
   });
 
-  it('lists tags of one repository in either form', async () => {
-    const familiar = await catalogue.tags('nginx');
-    const normalised = await catalogue.tags('docker.io/library/nginx');
-    expect(familiar.map(({ tag }) => tag.familiar)).toEqual(['nginx:1.27', 'nginx:latest']);
-    expect(normalised).toEqual(familiar);
+  it('serves layers, one layer by chain id, and disk usage', async () => {
+    const layers = await catalogue.layers({ first: 10 });
+    expect(layers.totalCount).toBe(3);
+    const chainId = chainIdsOf([base, top])[1]!;
+    expect(await catalogue.layer(chainId)).toMatchObject({
+      diffId: top,
+      position: 1,
+      size: 30,
+      imageIds: [app],
+    });
+    expect((await catalogue.layer(base))?.imageIds).toEqual([app, nginx]);
+    expect(await catalogue.layer(digestOf('ff'))).toBeNull();
+    expect(await catalogue.diskUsage()).toEqual({
+      imagesCount: 3,
+      activeCount: 1,
+      totalSize: 105,
+      reclaimableSize: 75,
+    });
+  });
+
+  it('answers every read from one consistent snapshot', async () => {
+    const snapshot = await catalogue.snapshot();
+    expect(snapshot.images).toHaveLength(3);
+    expect(snapshot.imagesById.get(app)!.containers).toHaveLength(1);
+  });
+
+  it('rejects reads with DOCKER_UNAVAILABLE while the daemon is down', async () => {
+    engine.goDown();
+    await expect(catalogue.search({ first: 1 })).rejects.toBeInstanceOf(DockerUnavailableError);
+    await expect(catalogue.diskUsage()).rejects.toMatchObject({ code: 'DOCKER_UNAVAILABLE' });
+    engine.comeBack();
+    expect((await catalogue.search({ first: 1 })).totalCount).toBe(3);
   });
 });

@@ -28,10 +28,11 @@ export interface HistoryRowLayer {
 /**
  * Instructions that only change the image's configuration. The Engine API's history does not
  * say which rows made a layer (the config's `empty_layer` is not served), so a row of size 0 is
- * judged by its instruction when the count alone cannot decide.
+ * judged by its instruction when the count alone cannot decide. WORKDIR is not among them: both
+ * builders commit a layer for the directory it creates.
  */
 const METADATA_INSTRUCTION =
-  /^(?:\/bin\/sh -c #\(nop\)\s*)?(?:ENV|CMD|LABEL|EXPOSE|ENTRYPOINT|WORKDIR|USER|VOLUME|ARG|ONBUILD|STOPSIGNAL|HEALTHCHECK|SHELL|MAINTAINER)\b/i;
+  /^(?:\/bin\/sh -c #\(nop\)\s*)?(?:ENV|CMD|LABEL|EXPOSE|ENTRYPOINT|USER|VOLUME|ARG|ONBUILD|STOPSIGNAL|HEALTHCHECK|SHELL|MAINTAINER)\b/i;
 
 /**
  * Marks which history rows (given newest first, as the daemon serves them) made the image's

@@ -38,8 +38,11 @@ const FETCH_CONCURRENCY = 8;
 const EVENT_DEBOUNCE_MS = 20;
 const RECONNECT_MIN_MS = 250;
 const RECONNECT_MAX_MS = 5_000;
-/** Container events that change which images are in use; start/stop/exec and the like do not. */
-const CONTAINER_ACTIONS = new Set(['create', 'destroy']);
+/**
+ * Container events that change which images exist or are in use; start/stop/exec and the like
+ * do not. An unnamed `docker commit` makes an image with no image event of its own.
+ */
+const CONTAINER_ACTIONS = new Set(['create', 'destroy', 'commit']);
 
 /**
  * The host's images, layers and tags, kept in memory and current from the daemon's event stream,
@@ -55,7 +58,12 @@ export class LiveCatalogue implements OnApplicationBootstrap, OnApplicationShutd
   private readonly stopping = new AbortController();
   private readonly listeners = new Set<(event: CatalogueImageEvent) => void>();
   private snapshot: CatalogueSnapshot | null = null;
+  /** The event stream is open. */
   private following = false;
+  /** Counts stream connections, so a catch-up sync only vouches for the connection it followed. */
+  private connection = 0;
+  /** The connection whose catch-up sync (started after it opened) succeeded. */
+  private caughtUp = -1;
   private lastSyncFailed = true;
   private lastError: string | null = null;
   private inFlight: Promise<CatalogueSnapshot> | null = null;
@@ -107,7 +115,9 @@ export class LiveCatalogue implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   isFresh(): boolean {
-    return this.following && !this.lastSyncFailed && this.snapshot !== null;
+    return (
+      this.following && this.caughtUp === this.connection && !this.lastSyncFailed && this.snapshot !== null
+    );
   }
 
   status(): CatalogueStatus {
@@ -209,11 +219,18 @@ export class LiveCatalogue implements OnApplicationBootstrap, OnApplicationShutd
     while (!signal.aborted) {
       try {
         const events = await this.engine.openEvents(signal);
+        const connection = ++this.connection;
         this.following = true;
         delay = RECONNECT_MIN_MS;
         this.logger.log({ message: 'following daemon events' });
-        // Whatever happened while the stream was down is only visible in a full listing.
-        this.refresh().catch(() => undefined);
+        // Whatever happened while the stream was down is only visible in a full listing: the
+        // catalogue is fresh again once a sync that started after the stream opened succeeded.
+        this.refresh().then(
+          () => {
+            if (this.connection === connection) this.caughtUp = connection;
+          },
+          () => undefined,
+        );
         for await (const event of events) this.onEngineEvent(event);
         if (!signal.aborted) this.logger.warn({ message: 'daemon event stream closed' });
       } catch (error) {
@@ -222,6 +239,7 @@ export class LiveCatalogue implements OnApplicationBootstrap, OnApplicationShutd
         }
       }
       this.following = false;
+      this.connection++;
       try {
         await sleep(delay, undefined, { signal });
       } catch {
@@ -232,6 +250,8 @@ export class LiveCatalogue implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private onEngineEvent(event: EngineEvent): void {
+    // The stream may still hand over buffered events after shutdown.
+    if (this.stopping.signal.aborted) return;
     if (event.type === 'container' && !CONTAINER_ACTIONS.has(event.action)) return;
     if (event.type === 'image') this.pendingEvents.push(event);
     this.debounceTimer ??= setTimeout(() => {
@@ -260,7 +280,8 @@ const isImageId = (value: string | undefined): value is string => !!value && val
 /** The daemon names an image by id for some actions and by reference for others (pull, push). */
 export function toImageEvent(event: EngineEvent, snapshot: CatalogueSnapshot | null): CatalogueImageEvent {
   const name = event.attributes['name'];
-  const ref = [name, event.actorId].find((candidate) => candidate && !isImageId(candidate)) ?? null;
+  // For pull and push the actor id is the full reference and `name` only the repository.
+  const ref = [event.actorId, name].find((candidate) => candidate && !isImageId(candidate)) ?? null;
   let imageId = isImageId(event.actorId) ? event.actorId : null;
   if (!imageId && ref && snapshot && event.action !== 'delete') {
     try {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { DomainError } from '#libs/errors';
-import { decodeCursor, encodeCursor, paginate, type Page } from './pagination.js';
+import { decodeCursor, encodeCursor, MAX_PAGE_SIZE, paginate, type Page } from './pagination.js';
 
 const byNumber = {
   keyOf: (n: number) => String(n),
@@ -46,7 +46,7 @@ describe('paginate', () => {
     });
   });
 
-  it.each([-1, 1.5, 501])('refuses first = %p as BAD_USER_INPUT', (first) => {
+  it.each([-1, 1.5, MAX_PAGE_SIZE + 1])('refuses first = %p as BAD_USER_INPUT', (first) => {
     expect(() => paginate(items, { first, ...byNumber })).toThrow(
       expect.objectContaining({ code: 'BAD_USER_INPUT' }),
     );
