@@ -409,6 +409,23 @@ describe('the catalogue: layers, sharing, history, disk usage, containers and ev
         expect(subscription.received.map((event) => event.imageEvents.action)).toContain('untag'),
       );
 
+      // A pull names the full reference; the event carries the image it resolved to.
+      const pulled = env.fixtures.images.multiTag.registries.open.ref;
+      await docker('pull', pulled);
+      try {
+        await eventually(async () =>
+          expect(subscription.received.map((event) => event.imageEvents)).toContainEqual(
+            expect.objectContaining({
+              action: 'pull',
+              ref: pulled,
+              imageId: env.fixtures.images.multiTag.id,
+            }),
+          ),
+        );
+      } finally {
+        await docker('image', 'rm', pulled);
+      }
+
       // A delete: an image of its own, built from nothing, then removed.
       const archive = join(tmpdir(), `stevedore-e2e-import-${process.pid}.tar`);
       writeFileSync(archive, oneFileTar());
