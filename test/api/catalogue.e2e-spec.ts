@@ -426,11 +426,32 @@ describe('the catalogue: layers, sharing, history, disk usage, containers and ev
         await docker('image', 'rm', pulled);
       }
 
+      // A push names the reference pushed; save and load name the image.
+      const pushed = `${env.registries.open.host}/stevedore-e2e/pushed-${process.pid}:1`;
+      await docker('image', 'tag', base.ref, pushed);
+      const archive = join(tmpdir(), `stevedore-e2e-save-${process.pid}.tar`);
+      try {
+        await docker('push', pushed);
+        await docker('image', 'save', '-o', archive, base.ref);
+        await docker('image', 'load', '-i', archive);
+        await eventually(async () => {
+          const events = subscription.received.map((event) => event.imageEvents);
+          expect(events).toContainEqual(
+            expect.objectContaining({ action: 'push', ref: pushed, imageId: base.id }),
+          );
+          expect(events).toContainEqual(expect.objectContaining({ action: 'save', imageId: base.id }));
+          expect(events).toContainEqual(expect.objectContaining({ action: 'load', imageId: base.id }));
+        });
+      } finally {
+        rmSync(archive, { force: true });
+        await docker('image', 'rm', pushed).catch(() => undefined);
+      }
+
       // A delete: an image of its own, built from nothing, then removed.
-      const archive = join(tmpdir(), `stevedore-e2e-import-${process.pid}.tar`);
-      writeFileSync(archive, oneFileTar());
-      const imported = (await docker('image', 'import', archive)).trim();
-      rmSync(archive, { force: true });
+      const importable = join(tmpdir(), `stevedore-e2e-import-${process.pid}.tar`);
+      writeFileSync(importable, oneFileTar());
+      const imported = (await docker('image', 'import', importable)).trim();
+      rmSync(importable, { force: true });
       await eventually(async () => {
         const answer = await graphql<{ image: { id: string } | null }>(
           api,
