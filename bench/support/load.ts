@@ -1,0 +1,142 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import autocannon from 'autocannon';
+
+/** One HTTP endpoint to put under load: over TCP, or over a unix socket (the Docker daemon). */
+export interface LoadTarget {
+  /** Full URL; with `socketPath` only its path and query matter. */
+  readonly url: string;
+  readonly socketPath?: string;
+  readonly method?: 'GET' | 'POST';
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+  /** False for a wrong answer with a 2xx status (e.g. a GraphQL `errors` body); counted as a mismatch. */
+  readonly verifyBody?: (body: string) => boolean;
+}
+
+export interface LoadSettings {
+  readonly connections: number;
+  readonly durationSeconds: number;
+  /** A run of the same shape just before, whose numbers are dropped; 0 for none. */
+  readonly warmupSeconds: number;
+  /** Per request; default 30 (a slow answer is a slow answer, not an error). */
+  readonly timeoutSeconds?: number;
+}
+
+export interface LatencySummary {
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly mean: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface LoadStats {
+  /** Responses received (any status). */
+  readonly responses: number;
+  /** 2xx responses whose body passed `verifyBody`. */
+  readonly ok: number;
+  readonly non2xx: number;
+  /** Connection errors (refused, reset). */
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly mismatches: number;
+  readonly statusCodes: Record<string, number>;
+  readonly durationSeconds: number;
+  /** `ok` per second of the run. */
+  readonly requestsPerSecond: number;
+  /** Milliseconds, over every response (exact percentiles, nearest rank). */
+  readonly latencyMs: LatencySummary;
+  readonly bytesPerResponse: number;
+}
+
+export interface Measurement {
+  readonly warmup?: LoadStats;
+  readonly measured: LoadStats;
+}
+
+/** A warm-up run (numbers kept apart), then the measured run, both with the same settings. */
+export async function measureLoad(
+  title: string,
+  target: LoadTarget,
+  settings: LoadSettings,
+): Promise<Measurement> {
+  const warmup =
+    settings.warmupSeconds > 0
+      ? await runLoad(`${title} (warm-up)`, target, settings.connections, settings.warmupSeconds, settings)
+      : undefined;
+  const measured = await runLoad(title, target, settings.connections, settings.durationSeconds, settings);
+  return { warmup, measured };
+}
+
+async function runLoad(
+  title: string,
+  target: LoadTarget,
+  connections: number,
+  durationSeconds: number,
+  settings: LoadSettings,
+): Promise<LoadStats> {
+  const latencies: number[] = [];
+  let bytes = 0;
+  const instance = autocannon({
+    title,
+    url: target.url,
+    socketPath: target.socketPath,
+    method: target.method ?? 'GET',
+    headers: target.headers,
+    body: target.body,
+    verifyBody: target.verifyBody,
+    connections,
+    duration: durationSeconds,
+    timeout: settings.timeoutSeconds ?? 30,
+  });
+  instance.on('response', (_client, _statusCode, responseBytes, responseTime) => {
+    latencies.push(responseTime);
+    bytes += responseBytes;
+  });
+  const result = await instance;
+  // autocannon drops the requests in flight when the time is up, but the server still finishes
+  // them: wait that long, or they eat into the next run (dockerd 20.10 even answers 500 to a
+  // /system/df while an abandoned one still runs).
+  const slowest = latencies.reduce((max, value) => Math.max(max, value), 0);
+  await sleep(Math.min(10_000, Math.max(250, slowest)));
+  const statusCodes = Object.fromEntries(
+    Object.entries(result.statusCodeStats).map(([code, stats]) => [code, stats.count]),
+  );
+  const ok = Math.max(0, result['2xx'] - result.mismatches);
+  return {
+    responses: latencies.length,
+    ok,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    mismatches: result.mismatches,
+    statusCodes,
+    durationSeconds: result.duration,
+    requestsPerSecond: result.duration > 0 ? ok / result.duration : 0,
+    latencyMs: summarize(latencies),
+    bytesPerResponse: latencies.length > 0 ? Math.round(bytes / latencies.length) : 0,
+  };
+}
+
+export function summarize(values: readonly number[]): LatencySummary {
+  if (values.length === 0) return { p50: NaN, p95: NaN, p99: NaN, mean: NaN, min: NaN, max: NaN };
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = (percent: number) => sorted[Math.max(0, Math.ceil((percent / 100) * sorted.length) - 1)]!;
+  return {
+    p50: rank(50),
+    p95: rank(95),
+    p99: rank(99),
+    mean: sorted.reduce((sum, value) => sum + value, 0) / sorted.length,
+    min: sorted[0]!,
+    max: sorted[sorted.length - 1]!,
+  };
+}
+
+/** Good runs only: no failed request of any kind. */
+export function isClean(stats: LoadStats): boolean {
+  return (
+    stats.ok > 0 && stats.non2xx === 0 && stats.errors === 0 && stats.timeouts === 0 && stats.mismatches === 0
+  );
+}
