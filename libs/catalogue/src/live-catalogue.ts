@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import pLimit from 'p-limit';
 import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
-import { DOCKER_ENGINE, type DockerEngine, type EngineEvent } from '#libs/docker';
+import { DOCKER_ENGINE, type DockerEngineReads, type EngineEvent } from '#libs/docker';
 import { ImageNotFoundError } from '#libs/errors';
 import { findImage } from './catalogue-queries.js';
 import { CatalogueSnapshot, type ImageFacts } from './catalogue-snapshot.js';
@@ -73,7 +73,7 @@ export class LiveCatalogue implements OnApplicationBootstrap, OnApplicationShutd
   private resyncTimer: NodeJS.Timeout | null = null;
 
   constructor(
-    @Inject(DOCKER_ENGINE) private readonly engine: DockerEngine,
+    @Inject(DOCKER_ENGINE) private readonly engine: DockerEngineReads,
     @Inject(STEVEDORE_CONFIG) private readonly config: StevedoreConfig,
   ) {}
 

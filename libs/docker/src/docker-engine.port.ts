@@ -19,9 +19,43 @@ export interface DockerEngine {
    * when the daemon closes the stream or `signal` aborts, and throws when the stream breaks.
    */
   openEvents(signal: AbortSignal): Promise<AsyncIterable<EngineEvent>>;
+  /**
+   * `POST /images/create`: resolves once the daemon answers, with its progress lines (JSON
+   * text), which end when the pull ends. The daemon reports failures inside the stream, so the
+   * caller must read every line. Aborting `signal` closes the connection, which cancels the pull;
+   * the lines then end early.
+   */
+  pullImage(request: PullRequest): Promise<AsyncIterable<string>>;
+  /** `POST /images/{name}/push`, with the same stream semantics as pullImage. */
+  pushImage(request: PushRequest): Promise<AsyncIterable<string>>;
+}
+
+export interface PullRequest {
+  /** Repository with its registry, e.g. `docker.io/library/nginx`. */
+  readonly name: string;
+  /** A tag, or a digest (`sha256:…`). */
+  readonly tagOrDigest: string;
+  /** `os/arch[/variant]`; null for the daemon's own platform. */
+  readonly platform: string | null;
+  /** The X-Registry-Auth header value (base64url JSON, `{}` for none). */
+  readonly registryAuth: string;
+  readonly signal: AbortSignal;
+}
+
+export interface PushRequest {
+  readonly name: string;
+  readonly tag: string;
+  readonly registryAuth: string;
+  readonly signal: AbortSignal;
 }
 
 export const DOCKER_ENGINE = Symbol('DockerEngine');
+
+/** The read side of the port: what the catalogue needs, so its fakes need nothing else. */
+export type DockerEngineReads = Pick<
+  DockerEngine,
+  'listImages' | 'inspectImage' | 'imageHistory' | 'listContainers' | 'openEvents'
+>;
 
 /** One row of `GET /images/json`, in our own names. */
 export interface EngineImageSummary {

@@ -12,6 +12,8 @@ import type {
   EngineImageConfig,
   EngineImageDetails,
   EngineImageSummary,
+  PullRequest,
+  PushRequest,
 } from './docker-engine.port.js';
 import { toEngineError } from './engine-error.js';
 
@@ -90,6 +92,36 @@ export class DockerodeEngine implements DockerEngine {
     }
   }
 
+  async pullImage(request: PullRequest): Promise<AsyncIterable<string>> {
+    try {
+      const stream = (await this.streaming.createImage(
+        { key: request.registryAuth },
+        {
+          fromImage: request.name,
+          tag: request.tagOrDigest,
+          ...(request.platform ? { platform: request.platform } : {}),
+          abortSignal: request.signal,
+        },
+      )) as unknown as Readable;
+      return linesOf(stream, request.signal);
+    } catch (error) {
+      throw toEngineError(error);
+    }
+  }
+
+  async pushImage(request: PushRequest): Promise<AsyncIterable<string>> {
+    try {
+      const stream = (await this.streaming.getImage(request.name).push({
+        tag: request.tag,
+        authconfig: { key: request.registryAuth },
+        abortSignal: request.signal,
+      } as Docker.ImagePushOptions)) as unknown as Readable;
+      return linesOf(stream, request.signal);
+    } catch (error) {
+      throw toEngineError(error, `${request.name}:${request.tag}`);
+    }
+  }
+
   async openEvents(signal: AbortSignal): Promise<AsyncIterable<EngineEvent>> {
     try {
       const stream = (await this.streaming.getEvents({
@@ -104,11 +136,17 @@ export class DockerodeEngine implements DockerEngine {
 }
 
 async function* eventsOf(stream: Readable, signal: AbortSignal): AsyncIterable<EngineEvent> {
+  for await (const line of linesOf(stream, signal)) {
+    yield toEngineEvent(JSON.parse(line) as EngineEventMessage);
+  }
+}
+
+/** The non-blank lines of a daemon stream; ends quietly when `signal` aborted it. */
+async function* linesOf(stream: Readable, signal: AbortSignal): AsyncIterable<string> {
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   try {
     for await (const line of lines) {
-      if (line.trim() === '') continue;
-      yield toEngineEvent(JSON.parse(line) as EngineEventMessage);
+      if (line.trim() !== '') yield line;
     }
   } catch (error) {
     if (!signal.aborted) throw toEngineError(error);

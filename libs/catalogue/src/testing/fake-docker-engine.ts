@@ -5,7 +5,7 @@
  */
 import { DockerUnavailableError, ImageNotFoundError } from '#libs/errors';
 import type {
-  DockerEngine,
+  DockerEngineReads,
   EngineContainerSummary,
   EngineEvent,
   EngineHistoryEntry,
@@ -195,7 +195,7 @@ export class FakeEventStream implements AsyncIterable<EngineEvent> {
 
 type GatedCall = 'listImages' | 'openEvents';
 
-export class FakeDockerEngine implements DockerEngine {
+export class FakeDockerEngine implements DockerEngineReads {
   readonly images = new Map<string, FakeImage>();
   containers: EngineContainerSummary[] = [];
   /** False: every call rejects with DockerUnavailableError, as with the daemon stopped. */
