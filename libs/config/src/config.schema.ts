@@ -13,6 +13,14 @@ const port = z.coerce
   .min(0, 'must be between 0 and 65535')
   .max(65535, 'must be between 0 and 65535');
 
+function wholeNumber(min: number, max: number) {
+  return z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
+}
+
 /** The environment as the service reads it; every key is an environment variable name. */
 export const environmentSchema = z.object({
   DOCKER_HOST: z
@@ -35,6 +43,14 @@ export const environmentSchema = z.object({
     .min(1, 'must be at least 1')
     .max(64, 'must be at most 64')
     .default(2),
+  JOB_ATTEMPTS: wholeNumber(1, 20).default(3),
+  JOB_BACKOFF_MS: wholeNumber(100, 600_000).default(2_000),
+  JOB_KEEP_SECONDS: wholeNumber(60, 90 * 86_400).default(7 * 86_400),
+  JOB_KEEP_COUNT: wholeNumber(10, 1_000_000).default(1_000),
+  JOB_LOCK_SECONDS: wholeNumber(2, 600).default(30),
+  SHUTDOWN_GRACE_SECONDS: wholeNumber(0, 3_600).default(30),
+  DOCKER_CONFIG: z.string().min(1).optional(),
+  STEVEDORE_CREDENTIALS_KEY: z.string().min(1).optional(),
   CATALOGUE_RESYNC_SECONDS: z.coerce
     .number({ error: 'must be a number' })
     .int('must be a whole number')

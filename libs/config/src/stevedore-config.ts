@@ -17,6 +17,24 @@ export interface StevedoreConfig {
   /** Empty when STEVEDORE_API_TOKENS is unset: the api then generates one admin token at start-up. */
   readonly apiTokens: readonly ApiToken[];
   readonly worker: { readonly embedded: boolean; readonly concurrency: number };
+  readonly jobs: {
+    /** Tries per job, the first included; transient failures retry with exponential backoff. */
+    readonly attempts: number;
+    readonly backoffMs: number;
+    /** Finished jobs are kept this long and at most this many (completed and failed each). */
+    readonly keepSeconds: number;
+    readonly keepCount: number;
+    /** A worker that stops renewing its lock this long is presumed dead; its jobs run again. */
+    readonly lockMs: number;
+    /** On SIGTERM, active jobs get this long to finish before they are handed back to the queue. */
+    readonly shutdownGraceMs: number;
+  };
+  readonly registryAuth: {
+    /** Folder of a Docker CLI config.json whose `auths` supply registry credentials. */
+    readonly dockerConfigDir: string | null;
+    /** Key sealing credentials given with a job; null: a key file in the state folder. */
+    readonly credentialsKey: string | null;
+  };
   /** The live catalogue's safety-net resync period; events keep it current in between. */
   readonly catalogue: { readonly resyncMs: number };
   readonly logLevel: LogLevel;
@@ -51,6 +69,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StevedoreConfi
     http: { host: vars.HOST, port: vars.PORT },
     apiTokens,
     worker: { embedded: vars.WORKER_EMBEDDED, concurrency: vars.WORKER_CONCURRENCY },
+    jobs: {
+      attempts: vars.JOB_ATTEMPTS,
+      backoffMs: vars.JOB_BACKOFF_MS,
+      keepSeconds: vars.JOB_KEEP_SECONDS,
+      keepCount: vars.JOB_KEEP_COUNT,
+      lockMs: vars.JOB_LOCK_SECONDS * 1000,
+      shutdownGraceMs: vars.SHUTDOWN_GRACE_SECONDS * 1000,
+    },
+    registryAuth: {
+      dockerConfigDir: vars.DOCKER_CONFIG ?? null,
+      credentialsKey: vars.STEVEDORE_CREDENTIALS_KEY ?? null,
+    },
     catalogue: { resyncMs: vars.CATALOGUE_RESYNC_SECONDS * 1000 },
     logLevel: vars.LOG_LEVEL,
     stateDir: vars.STEVEDORE_STATE_DIR,

@@ -92,3 +92,21 @@ export class QueueUnavailableError extends DomainError {
     );
   }
 }
+
+export class JobNotFoundError extends DomainError {
+  constructor(readonly jobId: string) {
+    super('JOB_NOT_FOUND', `No job has the id ${JSON.stringify(jobId.slice(0, 80))}.`);
+  }
+}
+
+export class JobNotCancellableError extends DomainError {
+  constructor(
+    readonly jobId: string,
+    state: string,
+  ) {
+    super(
+      'JOB_NOT_CANCELLABLE',
+      `Job ${jobId} is already ${state.toLowerCase()}; only queued or active jobs can be cancelled.`,
+    );
+  }
+}

@@ -1,6 +1,9 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
+import { BullJobQueue } from './bull-job-queue.adapter.js';
+import { CREDENTIAL_SEALER, credentialSealerProvider } from './credential-sealer.provider.js';
+import { JOB_QUEUE } from './job-queue.port.js';
 import { IMAGE_QUEUE } from './queue.constants.js';
 import { bullConnection } from './redis-connection.js';
 import { RedisProbe } from './redis-probe.js';
@@ -14,7 +17,12 @@ import { RedisProbe } from './redis-probe.js';
     }),
     BullModule.registerQueue({ name: IMAGE_QUEUE }),
   ],
-  providers: [RedisProbe],
-  exports: [BullModule, RedisProbe],
+  providers: [
+    RedisProbe,
+    BullJobQueue,
+    { provide: JOB_QUEUE, useExisting: BullJobQueue },
+    credentialSealerProvider,
+  ],
+  exports: [BullModule, RedisProbe, JOB_QUEUE, CREDENTIAL_SEALER],
 })
 export class JobsModule {}

@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { QueueEvents, type JobsOptions, type Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
+import { DomainError, JobNotCancellableError, JobNotFoundError, QueueUnavailableError } from '#libs/errors';
+import { toJobRecord, type BullJobFields } from './bull-job-record.js';
+import type { JobName, JobPayloads } from './job-definitions.js';
+import type { JobQueue, QueueCounts } from './job-queue.port.js';
+import { isFinal, type JobRecord } from './job-record.js';
+import { CANCEL_CHANNEL, IMAGE_QUEUE } from './queue.constants.js';
+import { bullConnection } from './redis-connection.js';
+
+/** Queue events that change what a client sees of a job. */
+const CHANGE_EVENTS = ['waiting', 'active', 'progress', 'completed', 'failed', 'delayed', 'removed'] as const;
+/** How long cancel waits for a worker to abort an active job before answering. */
+const CANCEL_WAIT_MS = 10_000;
+
+/** The JobQueue port on BullMQ: jobs in Redis, changes from QueueEvents, cancellation over pub/sub. */
+@Injectable()
+export class BullJobQueue implements JobQueue, OnModuleDestroy {
+  private readonly logger = new Logger(BullJobQueue.name);
+  private readonly listeners = new Set<(record: JobRecord) => void>();
+  /** Per job, the record fetches in event order, so a late fetch never overtakes a newer one. */
+  private readonly fetches = new Map<string, Promise<unknown>>();
+  private events: QueueEvents | null = null;
+  private publisher: Redis | null = null;
+
+  constructor(
+    @InjectQueue(IMAGE_QUEUE) private readonly queue: Queue,
+    @Inject(STEVEDORE_CONFIG) private readonly config: StevedoreConfig,
+  ) {}
+
+  async add<N extends JobName>(
+    name: N,
+    payload: JobPayloads[N],
+    options: { deduplicationId?: string } = {},
+  ): Promise<JobRecord> {
+    const jobId = randomUUID();
+    const jobs = this.config.jobs;
+    const jobOptions: JobsOptions = {
+      jobId,
+      attempts: jobs.attempts,
+      backoff: { type: 'exponential', delay: jobs.backoffMs },
+      removeOnComplete: { age: jobs.keepSeconds, count: jobs.keepCount },
+      removeOnFail: { age: jobs.keepSeconds, count: jobs.keepCount },
+      ...(options.deduplicationId ? { deduplication: { id: options.deduplicationId } } : {}),
+    };
+    const job = await this.guard(() => this.queue.add(name, payload, jobOptions));
+    // A new job is answered as queued, even if a worker took it meanwhile.
+    if (job.id === jobId) return toJobRecord(job as unknown as BullJobFields, 'waiting')!;
+    // Deduplicated: BullMQ answers with the id of the job already queued or running.
+    const record = await this.get(job.id ?? jobId);
+    if (!record) throw new QueueUnavailableError(`job ${job.id ?? jobId} vanished right after it was queued`);
+    return record;
+  }
+
+  async get(id: string): Promise<JobRecord | null> {
+    // State first: a job read before its state could be finished without its result in hand.
+    const state = await this.guard(() => this.queue.getJobState(id));
+    const job = await this.guard(() => this.queue.getJob(id));
+    if (!job) return null;
+    return toJobRecord(job as unknown as BullJobFields, state);
+  }
+
+  async list(): Promise<JobRecord[]> {
+    const byState = await Promise.all(
+      (['active', 'waiting', 'prioritized', 'delayed', 'completed', 'failed'] as const).map(async (state) => {
+        const jobs = await this.guard(() => this.queue.getJobs([state]));
+        return jobs.map((job) => toJobRecord(job as unknown as BullJobFields, state));
+      }),
+    );
+    return byState
+      .flat()
+      .filter((record): record is JobRecord => record !== null)
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? -1 : 1));
+  }
+
+  async cancel(id: string): Promise<JobRecord> {
+    const state = await this.guard(() => this.queue.getJobState(id));
+    const job = await this.guard(() => this.queue.getJob(id));
+    if (!job) throw new JobNotFoundError(id);
+    const record = toJobRecord(job as unknown as BullJobFields, state);
+    if (!record) throw new JobNotFoundError(id);
+    if (isFinal(record)) throw new JobNotCancellableError(id, record.state);
+    await this.guard(async () => {
+      await job.updateData({ ...(job.data as object), cancelRequested: true } as never);
+      // A later identical request must queue new work, not join the cancelled job.
+      await job.removeDeduplicationKey();
+      if (state === 'delayed') await job.promote().catch(() => undefined);
+    });
+    if (state !== 'active') return (await this.get(id)) ?? record;
+    await this.guard(() => this.publisherClient().publish(CANCEL_CHANNEL, id));
+    return this.waitUntilSettled(id);
+  }
+
+  async counts(): Promise<QueueCounts> {
+    const counts = await this.guard(() =>
+      this.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed'),
+    );
+    return {
+      waiting: (counts['waiting'] ?? 0) + (counts['prioritized'] ?? 0),
+      active: counts['active'] ?? 0,
+      delayed: counts['delayed'] ?? 0,
+      completed: counts['completed'] ?? 0,
+      failed: counts['failed'] ?? 0,
+    };
+  }
+
+  onChange(listener: (record: JobRecord) => void): () => void {
+    this.listeners.add(listener);
+    this.startEvents();
+    return () => this.listeners.delete(listener);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.listeners.clear();
+    await this.events?.close().catch(() => undefined);
+    this.publisher?.disconnect();
+  }
+
+  /** QueueEvents reads new events only: clients get the current state from `get` first. */
+  private startEvents(): void {
+    if (this.events) return;
+    this.events = new QueueEvents(IMAGE_QUEUE, { connection: bullConnection(this.config.redis.url) });
+    this.events.on('error', (error) =>
+      this.logger.warn({ message: 'queue events error', error: String(error) }),
+    );
+    for (const event of CHANGE_EVENTS) {
+      this.events.on(event, (args: { jobId: string }) => this.onQueueEvent(args.jobId));
+    }
+  }
+
+  private onQueueEvent(jobId: string): void {
+    const previous = this.fetches.get(jobId) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.get(jobId))
+      .then((record) => {
+        if (!record) return;
+        for (const listener of this.listeners) {
+          try {
+            listener(record);
+          } catch (error) {
+            this.logger.error({ message: 'job listener failed', error: String(error) });
+          }
+        }
+      })
+      .catch((error) => this.logger.warn({ message: 'job fetch failed', jobId, error: String(error) }))
+      .finally(() => {
+        if (this.fetches.get(jobId) === next) this.fetches.delete(jobId);
+      });
+    this.fetches.set(jobId, next);
+  }
+
+  private async waitUntilSettled(id: string): Promise<JobRecord> {
+    const deadline = Date.now() + CANCEL_WAIT_MS;
+    for (;;) {
+      const record = await this.get(id);
+      if (!record) throw new JobNotFoundError(id);
+      if (isFinal(record) || Date.now() >= deadline) return record;
+      await sleep(50);
+    }
+  }
+
+  private publisherClient(): Redis {
+    if (!this.publisher) {
+      this.publisher = new Redis(this.config.redis.url, { maxRetriesPerRequest: 1 });
+      this.publisher.on('error', () => undefined);
+    }
+    return this.publisher;
+  }
+
+  /** Redis errors become QUEUE_UNAVAILABLE; domain errors pass through. */
+  private async guard<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof DomainError) throw error;
+      throw new QueueUnavailableError(error instanceof Error ? error.message : String(error), {
+        cause: error,
+      });
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import { CANCELLED_MARK, parseFailedReason } from './job-failure.js';
+import {
+  KIND_OF_JOB,
+  NO_PROGRESS,
+  type ImageJobPayload,
+  type ImageJobResult,
+  type JobName,
+  type JobProgressRecord,
+} from './job-definitions.js';
+import type { JobRecord, JobState } from './job-record.js';
+
+/** The parts of a BullMQ job that make a JobRecord. */
+export interface BullJobFields {
+  readonly id?: string;
+  readonly name: string;
+  readonly data: ImageJobPayload;
+  readonly progress: unknown;
+  readonly returnvalue: unknown;
+  readonly failedReason?: string;
+  readonly attemptsStarted?: number;
+  readonly timestamp: number;
+  readonly processedOn?: number;
+  readonly finishedOn?: number;
+}
+
+/** BullMQ's view (`getState()`) to the public one; null when the job no longer exists. */
+export function toJobRecord(job: BullJobFields, bullState: string): JobRecord | null {
+  const state = publicState(job, bullState);
+  if (state === null || !(job.name in KIND_OF_JOB)) return null;
+  const failure = state === 'FAILED' ? parseFailedReason(job.failedReason) : null;
+  const result = (job.returnvalue ?? null) as ImageJobResult | null;
+  const progress = progressOf(job.progress);
+  return {
+    id: job.id!,
+    kind: KIND_OF_JOB[job.name as JobName],
+    ref: job.data.ref,
+    state,
+    attempts: job.attemptsStarted ?? 0,
+    progress: state === 'COMPLETED' ? { ...progress, percent: 100 } : progress,
+    error:
+      failure && failure.code !== CANCELLED_MARK ? { code: failure.code, message: failure.message } : null,
+    imageId: result?.imageId ?? null,
+    digest: result?.digest ?? null,
+    createdAt: new Date(job.timestamp),
+    startedAt: job.processedOn ? new Date(job.processedOn) : null,
+    finishedAt: job.finishedOn && isFinalBullState(bullState) ? new Date(job.finishedOn) : null,
+  };
+}
+
+function publicState(job: BullJobFields, bullState: string): JobState | null {
+  switch (bullState) {
+    case 'completed':
+      return 'COMPLETED';
+    case 'failed':
+      return parseFailedReason(job.failedReason).code === CANCELLED_MARK ? 'CANCELLED' : 'FAILED';
+    case 'active':
+      return 'ACTIVE';
+    case 'waiting':
+    case 'wait':
+    case 'delayed':
+    case 'prioritized':
+    case 'paused':
+    case 'waiting-children':
+      // A cancelled job stays queued until a worker picks it up and ends it without running it.
+      return job.data.cancelRequested ? 'CANCELLED' : 'QUEUED';
+    default:
+      return null;
+  }
+}
+
+function isFinalBullState(bullState: string): boolean {
+  return bullState === 'completed' || bullState === 'failed';
+}
+
+function progressOf(value: unknown): JobProgressRecord {
+  if (value && typeof value === 'object' && 'percent' in value && 'layers' in value) {
+    return { ...NO_PROGRESS, ...(value as Partial<JobProgressRecord>) };
+  }
+  return NO_PROGRESS;
+}

@@ -1,0 +1,73 @@
+import type { JobKind } from './queue.constants.js';
+
+/**
+ * The jobs of the image queue: one name per kind of work, with its payload and result types.
+ * The api produces them and the worker consumes them, both from these definitions.
+ */
+export const JOB_NAMES = { pull: 'pull', push: 'push' } as const;
+export type JobName = (typeof JOB_NAMES)[keyof typeof JOB_NAMES];
+export const ALL_JOB_NAMES = Object.values(JOB_NAMES) as readonly JobName[];
+
+export const KIND_OF_JOB: Readonly<Record<JobName, JobKind>> = { pull: 'PULL', push: 'PUSH' };
+
+interface RegistryJobPayload {
+  /** Fully normalised reference: `docker.io/library/nginx:1.27`, or `…@sha256:…`. */
+  readonly ref: string;
+  /** Registry host the credentials are for (`docker.io`, `127.0.0.1:5000`). */
+  readonly registry: string;
+  /** Credentials given with the request, sealed (AES-GCM): never stored in the clear. */
+  readonly sealedCredentials: string | null;
+  /** Role and token fingerprint of the caller, for the audit trail. */
+  readonly requestedBy: string;
+  /** Set by cancelJob: a worker that picks the job up ends it at once. */
+  readonly cancelRequested?: boolean;
+}
+
+export interface PullJobPayload extends RegistryJobPayload {
+  /** `os/arch[/variant]`, or null for the daemon's own platform. */
+  readonly platform: string | null;
+}
+
+export interface PushJobPayload extends RegistryJobPayload {
+  /** The local references to push, normalised; one, or every tag of the repository. */
+  readonly tags: readonly string[];
+}
+
+export interface JobPayloads {
+  readonly pull: PullJobPayload;
+  readonly push: PushJobPayload;
+}
+export type ImageJobPayload = JobPayloads[JobName];
+
+export interface ImageJobResult {
+  /** The local image id, when a pull completes. */
+  readonly imageId: string | null;
+  /** Manifest digest, when the daemon reported one. */
+  readonly digest: string | null;
+}
+
+export interface LayerProgressRecord {
+  readonly id: string;
+  readonly status: string;
+  readonly current: number;
+  readonly total: number;
+}
+
+/** What `job.updateProgress` stores: the public JobProgress plus the attempt it belongs to. */
+export interface JobProgressRecord {
+  readonly percent: number;
+  readonly currentBytes: number;
+  readonly totalBytes: number;
+  readonly layers: readonly LayerProgressRecord[];
+  readonly message: string | null;
+  readonly attempt: number;
+}
+
+export const NO_PROGRESS: JobProgressRecord = {
+  percent: 0,
+  currentBytes: 0,
+  totalBytes: 0,
+  layers: [],
+  message: null,
+  attempt: 0,
+};

@@ -1,0 +1,40 @@
+import type { JobName, JobPayloads } from './job-definitions.js';
+import type { JobRecord } from './job-record.js';
+
+/** Jobs by state, for health details and metrics. */
+export interface QueueCounts {
+  readonly waiting: number;
+  readonly active: number;
+  readonly delayed: number;
+  readonly completed: number;
+  readonly failed: number;
+}
+
+/**
+ * The image queue as the api needs it. Services depend on this port, never on BullMQ, so their
+ * logic can be tested with a fake of it and the adapter against a real Redis.
+ */
+export interface JobQueue {
+  /**
+   * Queues a job. With a deduplication id, while a job with the same id is queued or running,
+   * that job is returned instead and nothing is added.
+   */
+  add<N extends JobName>(
+    name: N,
+    payload: JobPayloads[N],
+    options?: { deduplicationId?: string },
+  ): Promise<JobRecord>;
+  get(id: string): Promise<JobRecord | null>;
+  /** Every job the queue still keeps, newest first. */
+  list(): Promise<JobRecord[]>;
+  /**
+   * Cancels a queued job (it will never run) or aborts an active one, and answers the job once
+   * the cancellation took effect. Rejects with JOB_NOT_FOUND or JOB_NOT_CANCELLABLE.
+   */
+  cancel(id: string): Promise<JobRecord>;
+  counts(): Promise<QueueCounts>;
+  /** Calls `listener` with the job after each change of state or progress, from any process. */
+  onChange(listener: (record: JobRecord) => void): () => void;
+}
+
+export const JOB_QUEUE = Symbol('JobQueue');

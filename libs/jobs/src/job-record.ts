@@ -1,0 +1,28 @@
+import type { ErrorCode } from '#libs/errors';
+import type { JobProgressRecord } from './job-definitions.js';
+import type { JobKind } from './queue.constants.js';
+
+export const JOB_STATES = ['QUEUED', 'ACTIVE', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+export const FINAL_JOB_STATES: ReadonlySet<JobState> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
+
+/** A job as clients see it, whatever the queue keeps internally. */
+export interface JobRecord {
+  readonly id: string;
+  readonly kind: JobKind;
+  readonly ref: string;
+  readonly state: JobState;
+  /** Attempts started so far. */
+  readonly attempts: number;
+  readonly progress: JobProgressRecord;
+  readonly error: { readonly code: ErrorCode; readonly message: string } | null;
+  readonly imageId: string | null;
+  readonly digest: string | null;
+  readonly createdAt: Date;
+  readonly startedAt: Date | null;
+  readonly finishedAt: Date | null;
+}
+
+export function isFinal(record: Pick<JobRecord, 'state'>): boolean {
+  return FINAL_JOB_STATES.has(record.state);
+}
