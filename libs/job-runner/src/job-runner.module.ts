@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { JobsModule } from '#libs/jobs';
-import { ImageJobsProcessor } from './image-jobs.processor.js';
+import { ImageJobWorker } from './image-job-worker.js';
+import { PullJobHandler } from './handlers/pull-job.handler.js';
+import { PushJobHandler } from './handlers/push-job.handler.js';
 
 /** Runs queued image jobs: imported by the worker app, and by the api when the worker is embedded. */
 @Module({
-  imports: [JobsModule],
-  providers: [ImageJobsProcessor],
+  imports: [JobsModule, DiscoveryModule],
+  providers: [ImageJobWorker, PullJobHandler, PushJobHandler],
 })
 export class JobRunnerModule {}

@@ -1,0 +1,58 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
+import { DOCKER_ENGINE, type DockerEngine } from '#libs/docker';
+import {
+  CREDENTIAL_SEALER,
+  JOB_NAMES,
+  JobFailure,
+  type ImageJobResult,
+  type PushJobPayload,
+} from '#libs/jobs';
+import { ProgressTracker } from '#libs/progress';
+import { normalizedName, parseReference } from '#libs/reference';
+import type { CredentialSealer } from '#libs/registry-auth';
+import { HandlesJob, type ImageJobHandler, type JobContext } from '../job-handler.js';
+import { followTransfer, registryAuthFor } from './registry-transfer.js';
+
+/** `docker image push` (with allTags, `--all-tags`): each tag in turn, progress over all of them. */
+@HandlesJob(JOB_NAMES.push)
+@Injectable()
+export class PushJobHandler implements ImageJobHandler<'push'> {
+  constructor(
+    @Inject(DOCKER_ENGINE) private readonly engine: DockerEngine,
+    @Inject(CREDENTIAL_SEALER) private readonly sealer: CredentialSealer,
+    @Inject(STEVEDORE_CONFIG) private readonly config: StevedoreConfig,
+  ) {}
+
+  async run(payload: PushJobPayload, context: JobContext): Promise<ImageJobResult> {
+    const registryAuth = registryAuthFor(payload, this.sealer, this.config);
+    const tracker = new ProgressTracker('PUSH');
+    let digest: string | null = null;
+    for (const tag of payload.tags) {
+      const reference = parseReference(tag);
+      await followTransfer(
+        () =>
+          this.engine.pushImage({
+            name: normalizedName(reference),
+            tag: reference.tag ?? 'latest',
+            registryAuth,
+            signal: context.signal,
+          }),
+        tracker,
+        context,
+        'PUSH',
+      );
+      // The daemon's last word on a push is `<tag>: digest: sha256:… size: N`.
+      if (!tracker.snapshot().message?.startsWith(`${reference.tag ?? 'latest'}: digest: `)) {
+        throw new JobFailure(
+          'DOCKER_UNAVAILABLE',
+          `The daemon closed the push stream of ${tag} before it finished.`,
+        );
+      }
+      digest = tracker.digest();
+    }
+    tracker.complete();
+    context.reportProgress(tracker.snapshot());
+    return { imageId: null, digest };
+  }
+}
