@@ -61,9 +61,10 @@ describe('images, image and tags against the Docker CLI', () => {
   const officialTag = 'busybox:stevedore-e2e';
 
   beforeAll(async () => {
-    api = await startApi(env);
-    // An official-looking name (docker.io/library/busybox) on a fixture, made locally.
+    // An official-looking name (docker.io/library/busybox) on a fixture, made locally before the
+    // api starts, so its first catalogue has it.
     await docker('image', 'tag', env.fixtures.images.busybox.ref, officialTag);
+    api = await startApi(env);
   });
 
   afterAll(async () => {

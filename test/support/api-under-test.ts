@@ -1,4 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
+import type { ConsoleLogger, INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, type ApiToken, type Role, type StevedoreConfig } from '#libs/config';
 import { createApiApp } from '../../apps/api/src/app.factory.js';
@@ -25,6 +25,7 @@ export interface ApiUnderTest {
 export async function startApi(
   env: TestEnvironment,
   overrides: NodeJS.ProcessEnv = {},
+  options: { logger?: ConsoleLogger } = {},
 ): Promise<ApiUnderTest> {
   const config = loadConfig({
     DOCKER_HOST: env.docker.host,
@@ -38,7 +39,7 @@ export async function startApi(
     ...overrides,
   });
   const tokens: ApiToken[] = [...config.apiTokens];
-  const app = await createApiApp(config, tokens, { logger: false });
+  const app = await createApiApp(config, tokens, { logger: options.logger ?? false });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { app, url: `http://127.0.0.1:${port}`, config, close: () => app.close() };

@@ -10,6 +10,7 @@ import { AuthModule, mountAuthentication } from './auth/auth.module.js';
 import { graphqlOptions } from './graphql/graphql.options.js';
 import { HealthModule } from './health/health.module.js';
 import { ImagesModule } from './images/images.module.js';
+import { JobsApiModule } from './jobs/jobs.module.js';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -27,6 +28,7 @@ export class AppModule implements NestModule {
           useFactory: graphqlOptions,
         }),
         ImagesModule,
+        JobsApiModule,
         HealthModule,
         ...(config.worker.embedded ? [JobRunnerModule] : []),
       ],

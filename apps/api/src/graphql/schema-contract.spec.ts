@@ -9,26 +9,11 @@ import { buildSchema, printBuiltSchema } from './schema.js';
  * when its part lands; an entry that is no longer missing fails the test, so the list only shrinks.
  */
 const PENDING = [
-  // subscriptions on jobs (issue 4)
-  'Subscription.jobProgress',
-  'Subscription.jobUpdates',
-  // jobs (issue 4)
-  'Query.job',
-  'Query.jobs',
-  'Mutation',
-  'JobConnection',
-  'JobFilter',
-  'Job',
-  'Float',
-  'JobKind',
-  'JobState',
-  'JobProgress',
-  'LayerProgress',
-  'JobError',
-  'RegistryAuthInput',
-  'PullImageInput',
-  'PushImageInput',
   // changing the cache, audit (issue 5)
+  'Mutation.tagImage',
+  'Mutation.untagImage',
+  'Mutation.removeImage',
+  'Mutation.pruneImages',
   'Query.auditLog',
   'AuditConnection',
   'AuditEntry',

@@ -4,9 +4,10 @@ import { printSchema, lexicographicSortSchema, type GraphQLSchema } from 'graphq
 import { ImageEventsResolver } from '../images/image-events.resolver.js';
 import { ImagesResolver } from '../images/images.resolver.js';
 import { LayersResolver } from '../images/layers.resolver.js';
+import { JobsResolver } from '../jobs/jobs.resolver.js';
 
 /** Every resolver class of the api; the e2e suite checks the running service serves exactly this schema. */
-export const GRAPHQL_RESOLVERS = [ImagesResolver, LayersResolver, ImageEventsResolver];
+export const GRAPHQL_RESOLVERS = [ImagesResolver, LayersResolver, ImageEventsResolver, JobsResolver];
 
 /** The code-first schema, built without starting the service (no Docker, no Redis). */
 export async function buildSchema(): Promise<GraphQLSchema> {

@@ -4,7 +4,7 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs
 import { Public } from '#libs/auth';
 import { LiveCatalogue } from '#libs/catalogue';
 import { DOCKER_ENGINE, type DockerEngine } from '#libs/docker';
-import { RedisProbe } from '#libs/jobs';
+import { JOB_QUEUE, RedisProbe, type JobQueue } from '#libs/jobs';
 import { HealthCheckFilter } from './health-check.filter.js';
 
 const PROBE_TIMEOUT_MS = 2_000;
@@ -21,6 +21,7 @@ export class HealthController {
     @Inject(DOCKER_ENGINE) private readonly docker: DockerEngine,
     private readonly redis: RedisProbe,
     private readonly catalogue: LiveCatalogue,
+    @Inject(JOB_QUEUE) private readonly queue: JobQueue,
   ) {}
 
   /** The process runs and serves HTTP. */
@@ -48,6 +49,15 @@ export class HealthController {
           .check('redis')
           .attempt(() => this.redis.ping())
           .withTimeout(PROBE_TIMEOUT_MS),
+      async () => {
+        // Job counts by state: the queue's metrics, for dashboards and alerts on a growing backlog.
+        const indicator = this.indicators.check('queue');
+        try {
+          return indicator.up({ ...(await withTimeout(this.queue.counts(), PROBE_TIMEOUT_MS)) });
+        } catch {
+          return indicator.down();
+        }
+      },
       () => {
         const status = this.catalogue.status();
         const indicator = this.indicators.check('catalogue');
@@ -56,4 +66,13 @@ export class HealthController {
       },
     ]);
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) =>
+      setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref(),
+    ),
+  ]);
 }

@@ -1,0 +1,136 @@
+import { ArgsType, Field, InputType, Int } from '@nestjs/graphql';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { MAX_PAGE_SIZE } from '#libs/catalogue';
+import {
+  JOB_KINDS,
+  JOB_STATES,
+  type JobKind as JobKindName,
+  type JobState as JobStateName,
+} from '#libs/jobs';
+import { JobKind, JobState } from '../models/job.model.js';
+
+/** Lengths are checked in depth by the registry-auth library; these bound what reaches it. */
+const CREDENTIAL_MAX = 16_384;
+
+@InputType('RegistryAuthInput')
+export class RegistryAuthInput {
+  @Field(() => String, { nullable: true })
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(CREDENTIAL_MAX)
+  username?: string;
+
+  @Field(() => String, { nullable: true })
+  @ApiPropertyOptional({ format: 'password' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(CREDENTIAL_MAX)
+  password?: string;
+
+  @Field(() => String, { nullable: true })
+  @ApiPropertyOptional({ format: 'password' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(CREDENTIAL_MAX)
+  identityToken?: string;
+}
+
+@InputType('PullImageInput')
+export class PullImageInput {
+  @Field()
+  @ApiProperty({
+    example: '127.0.0.1:5000/acme/app:1',
+    description: 'name[:tag] or name@digest; tag defaults to latest',
+  })
+  @IsString()
+  @MaxLength(1024)
+  ref!: string;
+
+  @Field(() => String, { nullable: true })
+  @ApiPropertyOptional({ example: 'linux/arm64', description: 'os/arch[/variant]' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  platform?: string;
+
+  @Field(() => RegistryAuthInput, { nullable: true })
+  @ApiPropertyOptional({ type: RegistryAuthInput })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RegistryAuthInput)
+  auth?: RegistryAuthInput;
+}
+
+@InputType('PushImageInput')
+export class PushImageInput {
+  @Field()
+  @ApiProperty({ example: '127.0.0.1:5000/acme/app:1' })
+  @IsString()
+  @MaxLength(1024)
+  ref!: string;
+
+  @Field(() => Boolean, { nullable: true, defaultValue: false })
+  @ApiPropertyOptional({ default: false, description: 'push every local tag of the repository' })
+  @IsOptional()
+  @IsBoolean()
+  allTags?: boolean;
+
+  @Field(() => RegistryAuthInput, { nullable: true })
+  @ApiPropertyOptional({ type: RegistryAuthInput })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RegistryAuthInput)
+  auth?: RegistryAuthInput;
+}
+
+@InputType('JobFilter')
+export class JobFilterInput {
+  @Field(() => JobState, { nullable: true })
+  @IsOptional()
+  @IsIn(JOB_STATES)
+  state?: JobStateName;
+
+  @Field(() => JobKind, { nullable: true })
+  @IsOptional()
+  @IsIn(JOB_KINDS)
+  kind?: JobKindName;
+
+  @Field(() => String, { nullable: true, description: 'A reference, matched after normalisation.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  ref?: string;
+}
+
+@ArgsType()
+export class JobsArgs {
+  @Field(() => JobFilterInput, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => JobFilterInput)
+  filter?: JobFilterInput;
+
+  @Field(() => Int, { nullable: true, defaultValue: 50 })
+  @IsInt()
+  @Min(0)
+  @Max(MAX_PAGE_SIZE)
+  first: number = 50;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsString()
+  after?: string;
+}

@@ -1,0 +1,78 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { MAX_PAGE_SIZE } from '#libs/catalogue';
+import { JOB_KINDS, JOB_STATES, type JobKind, type JobState } from '#libs/jobs';
+import { PageInfoDto } from '../../images/rest/image.dto.js';
+
+export class LayerProgressDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() status!: string;
+  @ApiProperty() current!: number;
+  @ApiProperty() total!: number;
+}
+
+export class JobProgressDto {
+  @ApiProperty({ minimum: 0, maximum: 100 }) percent!: number;
+  @ApiProperty() currentBytes!: number;
+  @ApiProperty() totalBytes!: number;
+  @ApiProperty({ type: [LayerProgressDto] }) layers!: LayerProgressDto[];
+  @ApiProperty({ type: String, nullable: true }) message!: string | null;
+}
+
+export class JobErrorDto {
+  @ApiProperty({ example: 'MANIFEST_UNKNOWN' }) code!: string;
+  @ApiProperty() message!: string;
+}
+
+export class JobDto {
+  @ApiProperty() id!: string;
+  @ApiProperty({ enum: JOB_KINDS }) kind!: JobKind;
+  @ApiProperty({ example: 'docker.io/library/nginx:1.27' }) ref!: string;
+  @ApiProperty({ enum: JOB_STATES }) state!: JobState;
+  @ApiProperty() attempts!: number;
+  @ApiProperty({ type: JobProgressDto }) progress!: JobProgressDto;
+  @ApiProperty({ type: JobErrorDto, nullable: true }) error!: JobErrorDto | null;
+  @ApiProperty({ type: String, nullable: true }) imageId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) digest!: string | null;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) startedAt!: Date | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt!: Date | null;
+}
+
+export class JobListDto {
+  @ApiProperty() totalCount!: number;
+  @ApiProperty({ type: [JobDto] }) nodes!: JobDto[];
+  @ApiProperty({ type: PageInfoDto }) pageInfo!: PageInfoDto;
+}
+
+export class ListJobsQuery {
+  @ApiPropertyOptional({ enum: JOB_STATES })
+  @IsOptional()
+  @IsIn(JOB_STATES)
+  state?: JobState;
+
+  @ApiPropertyOptional({ enum: JOB_KINDS })
+  @IsOptional()
+  @IsIn(JOB_KINDS)
+  kind?: JobKind;
+
+  @ApiPropertyOptional({ description: 'A reference, matched after normalisation' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  ref?: string;
+
+  @ApiPropertyOptional({ default: 50, minimum: 0, maximum: MAX_PAGE_SIZE })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(MAX_PAGE_SIZE)
+  first?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  after?: string;
+}

@@ -1,0 +1,132 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Res,
+  Sse,
+  type MessageEvent,
+} from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { from, map, type Observable } from 'rxjs';
+import type { Principal } from '#libs/auth';
+import { JobNotFoundError } from '#libs/errors';
+import { callerOf, CurrentPrincipal } from '../../auth/current-principal.decorator.js';
+import { ApiProblemResponses } from '../../errors/api-problem-responses.decorator.js';
+import { PullImageInput, PushImageInput } from '../dto/job.inputs.js';
+import { ImageJobsService } from '../image-jobs.service.js';
+import { JobUpdates } from '../job-updates.js';
+import { toJob } from '../models/job.mapper.js';
+import { JobDto, JobListDto, ListJobsQuery } from './job.dto.js';
+
+/** Pulls and pushes for other services: queued at once (202 + Location), followed by polling or SSE. */
+@ApiTags('jobs')
+@ApiBearerAuth()
+@Controller('api/v1')
+export class JobsController {
+  constructor(
+    private readonly jobs: ImageJobsService,
+    private readonly updates: JobUpdates,
+  ) {}
+
+  @Post('images/pull')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Queue a pull, like docker image pull; identical pending pulls share one job' })
+  @ApiAcceptedResponse({ type: JobDto, description: 'Location: /api/v1/jobs/{id}' })
+  @ApiProblemResponses(
+    'BAD_USER_INPUT',
+    'INVALID_REFERENCE',
+    'UNAUTHENTICATED',
+    'FORBIDDEN',
+    'QUEUE_UNAVAILABLE',
+  )
+  async pull(
+    @Body() input: PullImageInput,
+    @CurrentPrincipal() caller: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<JobDto> {
+    return accepted(response, toJob(await this.jobs.pull(input, callerOf(caller))));
+  }
+
+  @Post('images/push')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Queue a push, like docker image push (allTags: docker image push --all-tags)' })
+  @ApiAcceptedResponse({ type: JobDto, description: 'Location: /api/v1/jobs/{id}' })
+  @ApiProblemResponses(
+    'BAD_USER_INPUT',
+    'INVALID_REFERENCE',
+    'IMAGE_NOT_FOUND',
+    'UNAUTHENTICATED',
+    'FORBIDDEN',
+    'QUEUE_UNAVAILABLE',
+  )
+  async push(
+    @Body() input: PushImageInput,
+    @CurrentPrincipal() caller: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<JobDto> {
+    return accepted(response, toJob(await this.jobs.push(input, callerOf(caller))));
+  }
+
+  @Get('jobs')
+  @ApiOperation({ summary: 'Jobs, newest first' })
+  @ApiOkResponse({ type: JobListDto })
+  @ApiProblemResponses('BAD_USER_INPUT', 'INVALID_REFERENCE', 'UNAUTHENTICATED', 'QUEUE_UNAVAILABLE')
+  async list(@Query() query: ListJobsQuery): Promise<JobListDto> {
+    const page = await this.jobs.list({ ...query, first: query.first ?? 50 });
+    return { totalCount: page.totalCount, nodes: page.nodes.map(toJob), pageInfo: { ...page.pageInfo } };
+  }
+
+  @Get('jobs/:id')
+  @ApiOkResponse({ type: JobDto })
+  @ApiProblemResponses('JOB_NOT_FOUND', 'UNAUTHENTICATED', 'QUEUE_UNAVAILABLE')
+  async get(@Param('id') id: string): Promise<JobDto> {
+    const record = await this.jobs.get(id);
+    if (!record) throw new JobNotFoundError(id);
+    return toJob(record);
+  }
+
+  @Delete('jobs/:id')
+  @ApiOperation({ summary: 'Cancel a queued or active job' })
+  @ApiOkResponse({ type: JobDto })
+  @ApiProblemResponses(
+    'JOB_NOT_FOUND',
+    'JOB_NOT_CANCELLABLE',
+    'UNAUTHENTICATED',
+    'FORBIDDEN',
+    'QUEUE_UNAVAILABLE',
+  )
+  async cancel(@Param('id') id: string): Promise<JobDto> {
+    return toJob(await this.jobs.cancel(id));
+  }
+
+  @Get('jobs/:id/events')
+  @Sse()
+  @ApiOperation({
+    summary: 'Server-Sent Events: the job now, then each change, ending after its final state',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiProblemResponses('JOB_NOT_FOUND', 'UNAUTHENTICATED', 'QUEUE_UNAVAILABLE')
+  async events(@Param('id') id: string): Promise<Observable<MessageEvent>> {
+    // Checked before the stream starts, so a missing job is a plain 404 problem.
+    if (!(await this.jobs.get(id))) throw new JobNotFoundError(id);
+    return from(this.updates.follow(id)).pipe(map((record) => ({ type: 'job', data: toJob(record) })));
+  }
+}
+
+function accepted(response: Response, job: JobDto): JobDto {
+  response.setHeader('Location', `/api/v1/jobs/${encodeURIComponent(job.id)}`);
+  return job;
+}
