@@ -16,6 +16,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
+# State (the credential sealing key when none is configured): a volume shared by api and workers.
+RUN mkdir -p /var/lib/stevedore && chown node:node /var/lib/stevedore
 # Non-root: give the container the Docker socket's group (compose: group_add) instead of root.
 USER node
 EXPOSE 3000
