@@ -173,7 +173,8 @@ export class ImageJobWorker implements OnApplicationBootstrap, OnModuleDestroy {
       code: failure.code,
       error: failure.detail,
     });
-    return TRANSIENT_CODES.has(failure.code) ? failure : new UnrecoverableError(failure.message);
+    const retryable = failure.retryable ?? TRANSIENT_CODES.has(failure.code);
+    return retryable ? failure : new UnrecoverableError(failure.message);
   }
 }
 

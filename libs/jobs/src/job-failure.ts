@@ -11,6 +11,8 @@ export class JobFailure extends Error {
   constructor(
     readonly code: ErrorCode | typeof CANCELLED_MARK,
     readonly detail: string,
+    /** Whether another attempt may succeed; unset: judged by the code. */
+    readonly retryable?: boolean,
   ) {
     super(`${code}: ${detail}`);
     this.name = 'JobFailure';

@@ -37,6 +37,13 @@ describe('classifyDaemonError', () => {
       'MANIFEST_UNKNOWN',
       false,
     ],
+    // Docker's wording for a multi-platform index without the platform asked for.
+    [
+      'no matching manifest for linux/arm64/v8 in the manifest list entries',
+      'pull',
+      'MANIFEST_UNKNOWN',
+      false,
+    ],
     ['unauthorized: authentication required', 'push', 'REGISTRY_UNAUTHORIZED', false],
     ['no basic auth credentials', 'push', 'REGISTRY_UNAUTHORIZED', false],
     ['denied: requested access to the resource is denied', 'push', 'REGISTRY_UNAUTHORIZED', false],

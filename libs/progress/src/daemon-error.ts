@@ -34,6 +34,12 @@ const RULES: readonly Rule[] = [
     pattern:
       /manifest unknown|name unknown|repository does not exist|pull access denied|manifest for \S+ not found|repository \S+ not found/i,
   },
+  // The registry has the image, but not for the platform asked for.
+  {
+    code: 'MANIFEST_UNKNOWN',
+    retryable: false,
+    pattern: /does not match the specified platform|no matching manifest for/i,
+  },
   // On a pull, anything "not found" is the registry's; on a push it may be the local image.
   { code: 'MANIFEST_UNKNOWN', retryable: false, context: 'pull', pattern: /not found/i },
   {

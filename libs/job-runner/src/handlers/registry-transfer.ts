@@ -50,7 +50,8 @@ export async function followTransfer(
     if (error instanceof DomainError) throw new JobFailure(error.code, error.message);
     // An HTTP error answer (e.g. 404 for a missing manifest) rather than an in-stream one.
     const message = error instanceof Error ? error.message : String(error);
-    throw new JobFailure(classifyDaemonError(message, operation).code, daemonErrorText(message));
+    const { code, retryable } = classifyDaemonError(message, operation);
+    throw new JobFailure(code, daemonErrorText(message), retryable);
   }
   if (context.signal.aborted) throw new Error(`${operation} aborted`);
   const failure = tracker.failure();
