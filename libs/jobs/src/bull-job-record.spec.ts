@@ -1,0 +1,121 @@
+import { toJobRecord, type BullJobFields } from './bull-job-record.js';
+import { JobFailure, parseFailedReason } from './job-failure.js';
+import type { PullJobPayload } from './job-definitions.js';
+
+const payload: PullJobPayload = {
+  ref: 'docker.io/library/nginx:1.27',
+  registry: 'docker.io',
+  platform: null,
+  sealedCredentials: null,
+  requestedBy: 'write:0123456789ab',
+};
+
+function job(overrides: Partial<BullJobFields> = {}): BullJobFields {
+  return {
+    id: 'job-1',
+    name: 'pull',
+    data: payload,
+    progress: 0,
+    returnvalue: null,
+    timestamp: 1_000,
+    ...overrides,
+  };
+}
+
+describe('toJobRecord', () => {
+  it.each([
+    ['waiting', 'QUEUED'],
+    ['delayed', 'QUEUED'],
+    ['prioritized', 'QUEUED'],
+    ['active', 'ACTIVE'],
+    ['completed', 'COMPLETED'],
+    ['failed', 'FAILED'],
+  ])('maps BullMQ state %s to %s', (bullState, state) => {
+    expect(toJobRecord(job(), bullState)?.state).toBe(state);
+  });
+
+  it('is null for a job that no longer exists or is of an unknown name', () => {
+    expect(toJobRecord(job(), 'unknown')).toBeNull();
+    expect(toJobRecord(job({ name: 'mystery' }), 'waiting')).toBeNull();
+  });
+
+  it('reports a cancelled job as CANCELLED, queued or failed, without an error', () => {
+    expect(toJobRecord(job({ data: { ...payload, cancelRequested: true } }), 'waiting')?.state).toBe(
+      'CANCELLED',
+    );
+    const failed = toJobRecord(
+      job({ failedReason: new JobFailure('CANCELLED', 'cancelled while running').message }),
+      'failed',
+    );
+    expect(failed).toMatchObject({ state: 'CANCELLED', error: null });
+  });
+
+  it('reads the code of a failure back from the failed reason', () => {
+    const failed = toJobRecord(
+      job({ failedReason: 'MANIFEST_UNKNOWN: manifest for x not found', finishedOn: 3_000 }),
+      'failed',
+    );
+    expect(failed).toMatchObject({
+      state: 'FAILED',
+      error: { code: 'MANIFEST_UNKNOWN', message: 'manifest for x not found' },
+      finishedAt: new Date(3_000),
+    });
+  });
+
+  it('shows a completed job at 100 percent with its result', () => {
+    const completed = toJobRecord(
+      job({
+        returnvalue: { imageId: 'sha256:abc', digest: 'sha256:def' },
+        progress: {
+          percent: 99.9,
+          currentBytes: 5,
+          totalBytes: 5,
+          layers: [],
+          message: 'Status: done',
+          attempt: 1,
+        },
+        attemptsStarted: 1,
+        processedOn: 2_000,
+        finishedOn: 3_000,
+      }),
+      'completed',
+    );
+    expect(completed).toMatchObject({
+      kind: 'PULL',
+      attempts: 1,
+      imageId: 'sha256:abc',
+      digest: 'sha256:def',
+      progress: { percent: 100, message: 'Status: done' },
+      createdAt: new Date(1_000),
+      startedAt: new Date(2_000),
+      finishedAt: new Date(3_000),
+    });
+  });
+
+  it('starts a job with no progress and no finish time while it is not final', () => {
+    expect(toJobRecord(job({ finishedOn: 3_000 }), 'delayed')).toMatchObject({
+      progress: { percent: 0, layers: [] },
+      finishedAt: null,
+      error: null,
+    });
+  });
+});
+
+describe('parseFailedReason', () => {
+  it('keeps unknown reasons as INTERNAL, whole', () => {
+    expect(parseFailedReason('job stalled more than allowable limit')).toEqual({
+      code: 'INTERNAL',
+      message: 'job stalled more than allowable limit',
+    });
+    expect(parseFailedReason('NOT_A_CODE: x')).toEqual({ code: 'INTERNAL', message: 'NOT_A_CODE: x' });
+    expect(parseFailedReason(undefined).code).toBe('INTERNAL');
+  });
+
+  it('round-trips every JobFailure', () => {
+    const failure = new JobFailure('REGISTRY_UNREACHABLE', 'dial tcp: connection refused\nsecond line');
+    expect(parseFailedReason(failure.message)).toEqual({
+      code: 'REGISTRY_UNREACHABLE',
+      message: 'dial tcp: connection refused\nsecond line',
+    });
+  });
+});
