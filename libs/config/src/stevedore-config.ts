@@ -35,6 +35,8 @@ export interface StevedoreConfig {
     /** Key sealing credentials given with a job; null: a key file in the state folder. */
     readonly credentialsKey: string | null;
   };
+  /** The audit trail keeps about this many newest entries. */
+  readonly audit: { readonly maxEntries: number };
   /** The live catalogue's safety-net resync period; events keep it current in between. */
   readonly catalogue: { readonly resyncMs: number };
   readonly logLevel: LogLevel;
@@ -81,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StevedoreConfi
       dockerConfigDir: vars.DOCKER_CONFIG ?? null,
       credentialsKey: vars.STEVEDORE_CREDENTIALS_KEY ?? null,
     },
+    audit: { maxEntries: vars.AUDIT_MAX_ENTRIES },
     catalogue: { resyncMs: vars.CATALOGUE_RESYNC_SECONDS * 1000 },
     logLevel: vars.LOG_LEVEL,
     stateDir: vars.STEVEDORE_STATE_DIR,

@@ -28,6 +28,41 @@ export interface DockerEngine {
   pullImage(request: PullRequest): Promise<AsyncIterable<string>>;
   /** `POST /images/{name}/push`, with the same stream semantics as pullImage. */
   pushImage(request: PushRequest): Promise<AsyncIterable<string>>;
+  /** `POST /images/{source}/tag`: `repository` is normalised (`docker.io/acme/app`). */
+  tagImage(source: string, repository: string, tag: string): Promise<void>;
+  /**
+   * `DELETE /images/{name}`, as `docker image rm`: what the daemon untagged and deleted. A
+   * refusal (409) rejects with EngineConflictError carrying the daemon's reason.
+   */
+  removeImage(nameOrId: string, options: { force: boolean; prune: boolean }): Promise<EngineRemoval>;
+  /** `DELETE /containers/{id}` of a stopped container (never forced). */
+  removeContainer(id: string): Promise<void>;
+  /** `POST /images/prune`, as `docker image prune [-a] [--filter until=…] [--filter label=…]`. */
+  pruneImages(options: PruneOptions): Promise<EnginePruneResult>;
+  /** `GET /images/get`, as `docker image save`: a tar stream, read as it comes. */
+  exportImages(names: readonly string[], signal: AbortSignal): Promise<NodeJS.ReadableStream>;
+  /** `POST /images/load`, as `docker image load`: the daemon's progress lines, as for a pull. */
+  loadImages(archive: NodeJS.ReadableStream, signal: AbortSignal): Promise<AsyncIterable<string>>;
+}
+
+export interface EngineRemoval {
+  /** References removed, as the daemon names them. */
+  readonly untagged: readonly string[];
+  /** Image ids (and, with prune, parent image ids) deleted. */
+  readonly deleted: readonly string[];
+}
+
+export interface PruneOptions {
+  /** false: every image without a container (`-a`); true: dangling images only. */
+  readonly danglingOnly: boolean;
+  /** RFC 3339 time or Go duration; images created before it. */
+  readonly until?: string;
+  /** `key`, `key=value`, `label!=…` as the daemon's filter takes them. */
+  readonly labels?: readonly string[];
+}
+
+export interface EnginePruneResult extends EngineRemoval {
+  readonly spaceReclaimed: number;
 }
 
 export interface PullRequest {

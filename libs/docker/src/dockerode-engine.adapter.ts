@@ -12,6 +12,9 @@ import type {
   EngineImageConfig,
   EngineImageDetails,
   EngineImageSummary,
+  EnginePruneResult,
+  EngineRemoval,
+  PruneOptions,
   PullRequest,
   PushRequest,
 } from './docker-engine.port.js';
@@ -122,6 +125,72 @@ export class DockerodeEngine implements DockerEngine {
     }
   }
 
+  async tagImage(source: string, repository: string, tag: string): Promise<void> {
+    try {
+      await this.docker.getImage(source).tag({ repo: repository, tag });
+    } catch (error) {
+      throw toEngineError(error, source);
+    }
+  }
+
+  async removeImage(nameOrId: string, options: { force: boolean; prune: boolean }): Promise<EngineRemoval> {
+    try {
+      const items = (await this.docker
+        .getImage(nameOrId)
+        .remove({ force: options.force, noprune: !options.prune })) as DeleteItem[];
+      return removalOf(items);
+    } catch (error) {
+      throw toEngineError(error, nameOrId);
+    }
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: false });
+    } catch (error) {
+      throw toEngineError(error);
+    }
+  }
+
+  async pruneImages(options: PruneOptions): Promise<EnginePruneResult> {
+    const filters: Record<string, string[]> = { dangling: [String(options.danglingOnly)] };
+    if (options.until) filters['until'] = [options.until];
+    if (options.labels?.length) filters['label'] = [...options.labels];
+    try {
+      const answer = (await this.docker.pruneImages({ filters })) as {
+        ImagesDeleted?: DeleteItem[] | null;
+        SpaceReclaimed?: number;
+      };
+      return { ...removalOf(answer.ImagesDeleted ?? []), spaceReclaimed: answer.SpaceReclaimed ?? 0 };
+    } catch (error) {
+      throw toEngineError(error);
+    }
+  }
+
+  async exportImages(names: readonly string[], signal: AbortSignal): Promise<NodeJS.ReadableStream> {
+    try {
+      // Typed by @types/dockerode 4 without getImages (GET /images/get), which dockerode 5 has.
+      const client = this.streaming as unknown as {
+        getImages(options: { names: string[]; abortSignal: AbortSignal }): Promise<NodeJS.ReadableStream>;
+      };
+      return await client.getImages({ names: [...names], abortSignal: signal });
+    } catch (error) {
+      throw toEngineError(error, names.join(', '));
+    }
+  }
+
+  async loadImages(archive: NodeJS.ReadableStream, signal: AbortSignal): Promise<AsyncIterable<string>> {
+    try {
+      const stream = (await this.streaming.loadImage(archive, {
+        quiet: false,
+        abortSignal: signal,
+      } as never)) as unknown as Readable;
+      return linesOf(stream, signal);
+    } catch (error) {
+      throw toEngineError(error);
+    }
+  }
+
   async openEvents(signal: AbortSignal): Promise<AsyncIterable<EngineEvent>> {
     try {
       const stream = (await this.streaming.getEvents({
@@ -154,6 +223,18 @@ async function* linesOf(stream: Readable, signal: AbortSignal): AsyncIterable<st
     lines.close();
     stream.destroy();
   }
+}
+
+interface DeleteItem {
+  Untagged?: string;
+  Deleted?: string;
+}
+
+function removalOf(items: readonly DeleteItem[]): EngineRemoval {
+  return {
+    untagged: items.flatMap((item) => (item.Untagged ? [item.Untagged] : [])),
+    deleted: items.flatMap((item) => (item.Deleted ? [item.Deleted] : [])),
+  };
 }
 
 interface EngineHistoryRow {

@@ -22,6 +22,14 @@ interface ModemError {
   message?: string;
 }
 
+/** The daemon refused a change (HTTP 409), e.g. an image in use; `reason` is its own words. */
+export class EngineConflictError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'EngineConflictError';
+  }
+}
+
 /**
  * Maps what dockerode throws to a domain error, in one place. `subject` names what was asked
  * for, so a 404 can say which image is missing.
@@ -33,6 +41,7 @@ export function toEngineError(error: unknown, subject?: string): Error {
     return new DockerUnavailableError(modemError.code, { cause: error });
   }
   if (modemError.statusCode === 404 && subject !== undefined) return new ImageNotFoundError(subject);
+  if (modemError.statusCode === 409) return new EngineConflictError(daemonMessage(modemError));
   if (modemError.statusCode === 503)
     return new DockerUnavailableError('daemon answered 503', { cause: error });
   if (isTimeout(modemError)) return new DockerUnavailableError('request timed out', { cause: error });
@@ -43,4 +52,9 @@ function isTimeout(error: ModemError): boolean {
   return (
     typeof error.message === 'string' && /timeout/i.test(error.message) && error.statusCode === undefined
   );
+}
+
+/** The daemon's own message, without dockerode's `(HTTP code 409) unexpected - ` prefix. */
+function daemonMessage(error: ModemError): string {
+  return error.json?.message ?? (error.message ?? '').replace(/^\(HTTP code \d+\)\s+[a-z ]+-\s*/, '').trim();
 }

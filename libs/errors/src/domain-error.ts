@@ -110,3 +110,28 @@ export class JobNotCancellableError extends DomainError {
     );
   }
 }
+
+export class ImageInUseError extends DomainError {
+  constructor(
+    readonly reference: string,
+    readonly containers: readonly string[],
+    advice: string,
+  ) {
+    super(
+      'IMAGE_IN_USE',
+      `${reference} is used by container${containers.length === 1 ? '' : 's'} ${containers.join(', ')}; ${advice}`,
+    );
+  }
+}
+
+export class ImageHasMultipleTagsError extends DomainError {
+  constructor(
+    readonly reference: string,
+    readonly tags: readonly string[],
+  ) {
+    super(
+      'IMAGE_HAS_MULTIPLE_TAGS',
+      `${reference} has ${tags.length} tags (${tags.join(', ')}): remove them one by one, or pass force to remove the image with all its tags.`,
+    );
+  }
+}

@@ -1,0 +1,37 @@
+/** One change made through the service, as the audit trail keeps it. */
+export interface AuditEntry {
+  /** Position in the trail (the Redis stream id): newest entries have the largest. */
+  readonly id: string;
+  readonly time: Date;
+  /** The GraphQL mutation or REST operation, e.g. tagImage, removeImage, pullImage. */
+  readonly operation: string;
+  /** Arguments as given, credentials removed. */
+  readonly arguments: Readonly<Record<string, unknown>>;
+  /** Role and token fingerprint, e.g. `write:0123456789ab`; never the token. */
+  readonly caller: string;
+  readonly outcome: 'ok' | 'error';
+  readonly errorCode: string | null;
+}
+
+export type NewAuditEntry = Omit<AuditEntry, 'id' | 'time'>;
+
+/** Keys whose values never enter the trail, at any depth. */
+const SECRET_KEY = /auth|password|passwd|secret|token|credential|key$/i;
+export const REDACTED_VALUE = '[redacted]';
+
+/** The arguments with every secret-looking field replaced, however deep. */
+export function withoutSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSecrets);
+  if (value instanceof Date) return value.toISOString();
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, field]) => [
+        key,
+        SECRET_KEY.test(key) && field !== null && field !== undefined
+          ? REDACTED_VALUE
+          : withoutSecrets(field),
+      ]),
+    );
+  }
+  return value;
+}
