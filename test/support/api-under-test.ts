@@ -74,12 +74,16 @@ export async function graphql<T = Record<string, unknown>>(
 export async function rest(
   api: ApiUnderTest,
   path: string,
-  options: { token?: string | null; method?: string } = {},
+  options: { token?: string | null; method?: string; body?: unknown } = {},
 ): Promise<{ status: number; contentType: string; body: any }> {
   const token = options.token === undefined ? TEST_TOKENS.read : options.token;
   const response = await fetch(`${api.url}${path}`, {
     method: options.method ?? 'GET',
-    headers: token === null ? {} : { authorization: `Bearer ${token}` },
+    headers: {
+      ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
   });
   const text = await response.text();
   let body: unknown = text;

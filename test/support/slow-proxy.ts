@@ -60,12 +60,9 @@ export async function startSlowProxy(target: string, options: SlowProxyOptions =
     const upstream = connect({ host: targetHost, port: targetPort });
     track(client);
     track(upstream);
-    const closeBoth = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.once('close', closeBoth);
-    upstream.once('close', closeBoth);
+    // The client going away ends the upstream connection at once; the other way round, the
+    // client first gets what is still held back, then the end.
+    client.once('close', () => upstream.destroy());
 
     // Requests go up unthrottled.
     client.pipe(upstream);
@@ -99,15 +96,13 @@ export async function startSlowProxy(target: string, options: SlowProxyOptions =
       timers.add(timer);
       delayed = timer;
     });
-    upstream.once('end', () => {
-      // Half-close only after the delayed chunk went out.
-      const finish = (): void => {
-        if (client.destroyed) return;
-        if (delayed === null) client.end();
-        else setTimeout(finish, 10).unref();
-      };
-      finish();
-    });
+    const endClient = (): void => {
+      if (client.destroyed) return;
+      if (delayed === null) client.end();
+      else setTimeout(endClient, 10).unref();
+    };
+    upstream.once('end', endClient);
+    upstream.once('close', endClient);
   });
 
   await new Promise<void>((resolve, reject) => {

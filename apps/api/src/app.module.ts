@@ -6,6 +6,7 @@ import { ConfigModule, type ApiToken, type StevedoreConfig } from '#libs/config'
 import { DockerModule } from '#libs/docker';
 import { JobRunnerModule } from '#libs/job-runner';
 import { JobsModule } from '#libs/jobs';
+import { AuditApiModule } from './audit/audit-api.module.js';
 import { AuthModule, mountAuthentication } from './auth/auth.module.js';
 import { graphqlOptions } from './graphql/graphql.options.js';
 import { HealthModule } from './health/health.module.js';
@@ -29,6 +30,7 @@ export class AppModule implements NestModule {
         }),
         ImagesModule,
         JobsApiModule,
+        AuditApiModule,
         HealthModule,
         ...(config.worker.embedded ? [JobRunnerModule] : []),
       ],

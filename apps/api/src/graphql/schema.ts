@@ -1,13 +1,22 @@
 import { NestFactory } from '@nestjs/core';
 import { GraphQLSchemaBuilderModule, GraphQLSchemaFactory } from '@nestjs/graphql';
 import { printSchema, lexicographicSortSchema, type GraphQLSchema } from 'graphql';
+import { AuditResolver } from '../audit/audit.resolver.js';
+import { ImageChangesResolver } from '../images/image-changes.resolver.js';
 import { ImageEventsResolver } from '../images/image-events.resolver.js';
 import { ImagesResolver } from '../images/images.resolver.js';
 import { LayersResolver } from '../images/layers.resolver.js';
 import { JobsResolver } from '../jobs/jobs.resolver.js';
 
 /** Every resolver class of the api; the e2e suite checks the running service serves exactly this schema. */
-export const GRAPHQL_RESOLVERS = [ImagesResolver, LayersResolver, ImageEventsResolver, JobsResolver];
+export const GRAPHQL_RESOLVERS = [
+  ImagesResolver,
+  LayersResolver,
+  ImageEventsResolver,
+  JobsResolver,
+  AuditResolver,
+  ImageChangesResolver,
+];
 
 /** The code-first schema, built without starting the service (no Docker, no Redis). */
 export async function buildSchema(): Promise<GraphQLSchema> {

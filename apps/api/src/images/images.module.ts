@@ -1,15 +1,25 @@
 import { Module } from '@nestjs/common';
 import { CatalogueModule } from '#libs/catalogue';
+import { ImageChangesResolver } from './image-changes.resolver.js';
+import { ImageChangesService } from './image-changes.service.js';
 import { ImageEventsResolver } from './image-events.resolver.js';
 import { ImagesResolver } from './images.resolver.js';
 import { LayersResolver } from './layers.resolver.js';
 import { RequestCatalogue } from './request-catalogue.js';
+import { ImageChangesController } from './rest/image-changes.controller.js';
 import { ImagesController } from './rest/images.controller.js';
 import { StorageController } from './rest/storage.controller.js';
 
 @Module({
   imports: [CatalogueModule],
-  providers: [RequestCatalogue, ImagesResolver, LayersResolver, ImageEventsResolver],
-  controllers: [ImagesController, StorageController],
+  providers: [
+    RequestCatalogue,
+    ImagesResolver,
+    LayersResolver,
+    ImageEventsResolver,
+    ImageChangesService,
+    ImageChangesResolver,
+  ],
+  controllers: [ImagesController, StorageController, ImageChangesController],
 })
 export class ImagesModule {}

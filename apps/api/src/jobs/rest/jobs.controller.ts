@@ -24,6 +24,7 @@ import { from, map, type Observable } from 'rxjs';
 import type { Principal } from '#libs/auth';
 import { JobNotFoundError } from '#libs/errors';
 import { callerOf, CurrentPrincipal } from '../../auth/current-principal.decorator.js';
+import { AuditAs } from '../../audit/audit.interceptor.js';
 import { ApiProblemResponses } from '../../errors/api-problem-responses.decorator.js';
 import { PullImageInput, PushImageInput } from '../dto/job.inputs.js';
 import { ImageJobsService } from '../image-jobs.service.js';
@@ -42,6 +43,7 @@ export class JobsController {
   ) {}
 
   @Post('images/pull')
+  @AuditAs('pullImage')
   @HttpCode(202)
   @ApiOperation({ summary: 'Queue a pull, like docker image pull; identical pending pulls share one job' })
   @ApiAcceptedResponse({ type: JobDto, description: 'Location: /api/v1/jobs/{id}' })
@@ -61,6 +63,7 @@ export class JobsController {
   }
 
   @Post('images/push')
+  @AuditAs('pushImage')
   @HttpCode(202)
   @ApiOperation({ summary: 'Queue a push, like docker image push (allTags: docker image push --all-tags)' })
   @ApiAcceptedResponse({ type: JobDto, description: 'Location: /api/v1/jobs/{id}' })
@@ -99,6 +102,7 @@ export class JobsController {
   }
 
   @Delete('jobs/:id')
+  @AuditAs('cancelJob')
   @ApiOperation({ summary: 'Cancel a queued or active job' })
   @ApiOkResponse({ type: JobDto })
   @ApiProblemResponses(

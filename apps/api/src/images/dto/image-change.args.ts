@@ -1,0 +1,97 @@
+import { ArgsType, Field } from '@nestjs/graphql';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsBoolean, IsDate, IsOptional, IsString, MaxLength } from 'class-validator';
+import { DateTimeResolver } from 'graphql-scalars';
+
+const toBoolean = ({ value }: { value: unknown }) =>
+  value === 'true' ? true : value === 'false' ? false : value;
+
+@ArgsType()
+export class RemoveImageArgs {
+  @Field()
+  @IsString()
+  @MaxLength(1024)
+  ref!: string;
+
+  @Field(() => Boolean, { nullable: true, defaultValue: false })
+  @IsOptional()
+  @IsBoolean()
+  force: boolean = false;
+
+  @Field(() => Boolean, { nullable: true, defaultValue: false })
+  @IsOptional()
+  @IsBoolean()
+  removeContainers: boolean = false;
+
+  @Field(() => Boolean, { nullable: true, defaultValue: true })
+  @IsOptional()
+  @IsBoolean()
+  prune: boolean = true;
+}
+
+/** REST query of DELETE /api/v1/images/{ref}. */
+export class RemoveImageQuery {
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  force?: boolean;
+
+  @ApiPropertyOptional({
+    default: false,
+    description: 'remove the stopped containers that use the image first',
+  })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  removeContainers?: boolean;
+
+  @ApiPropertyOptional({ default: true, description: 'also delete untagged parents' })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  prune?: boolean;
+}
+
+@ArgsType()
+export class PruneImagesArgs {
+  @Field(() => Boolean, { nullable: true, defaultValue: false })
+  @ApiPropertyOptional({
+    default: false,
+    description: 'every image without a container, not only dangling ones',
+  })
+  @IsOptional()
+  @IsBoolean()
+  all: boolean = false;
+
+  @Field(() => DateTimeResolver, { nullable: true })
+  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'only images created before' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  until?: Date;
+
+  @Field(() => [String], { nullable: true })
+  @ApiPropertyOptional({ type: [String], description: 'key or key=value; all must match' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(32)
+  @IsString({ each: true })
+  @MaxLength(512, { each: true })
+  labels?: string[];
+
+  @Field(() => Boolean, { nullable: true, defaultValue: false })
+  @ApiPropertyOptional({ default: false, description: 'report what would be deleted, deleting nothing' })
+  @IsOptional()
+  @IsBoolean()
+  dryRun: boolean = false;
+}
+
+/** REST body of POST /api/v1/images/{ref}/tags and /rename. */
+export class TagTargetBody {
+  @ApiProperty({ example: 'acme/app:2', description: 'name[:tag]; the tag defaults to latest' })
+  @IsString()
+  @MaxLength(1024)
+  target!: string;
+}

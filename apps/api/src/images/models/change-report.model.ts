@@ -1,0 +1,29 @@
+import { Field, ObjectType } from '@nestjs/graphql';
+import { ApiProperty } from '@nestjs/swagger';
+import { SafeIntResolver } from 'graphql-scalars';
+
+@ObjectType({ description: 'What `docker image rm` (or an untag) did.' })
+export class RemovalReport {
+  @Field(() => [String])
+  @ApiProperty({ type: [String], description: 'References removed' })
+  untagged!: string[];
+
+  @Field(() => [String])
+  @ApiProperty({ type: [String], description: 'Image ids and layer chain ids deleted' })
+  deleted!: string[];
+
+  @Field(() => [String])
+  @ApiProperty({ type: [String], description: 'Stopped containers removed first (removeContainers)' })
+  removedContainers!: string[];
+}
+
+@ObjectType({ description: 'What `docker image prune` deleted (or, in a dry run, would delete).' })
+export class PruneReport {
+  @Field(() => [String])
+  @ApiProperty({ type: [String], description: 'Image ids and layer chain ids' })
+  deleted!: string[];
+
+  @Field(() => SafeIntResolver)
+  @ApiProperty({ description: 'Bytes' })
+  spaceReclaimed!: number;
+}
