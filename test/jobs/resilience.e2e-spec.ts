@@ -35,7 +35,7 @@ import { MiB, startSlowProxy, type SlowProxy } from '../support/slow-proxy.js';
  * ones on its queue. The shared environment is only read (its registry and fixture metadata).
  */
 const shared = readTestEnvironment();
-const { large, appA } = shared.fixtures.images;
+const { large, appA, appB } = shared.fixtures.images;
 
 describe('job resilience against the real daemon, registry and Redis', () => {
   let env: StartedTestEnvironment;
@@ -198,6 +198,52 @@ describe('job resilience against the real daemon, registry and Redis', () => {
       await cli('image', 'rm', '--force', appA.id).catch(() => undefined);
     });
 
+    // Fails today: cancelling a queued job only rewrites its data (no queue event), so subscribers
+    // hear nothing until a worker takes the job, and then see it ACTIVE before CANCELLED.
+    it('tells a subscriber at once that a queued job was cancelled, and never shows it ACTIVE', async () => {
+      const first = await pullImage(api, { ref: largeRef });
+      await downloading(api, first.job!.id);
+      const queued = await pullImage(api, { ref: `${proxy.host}/${appB.repository}:${appB.tags[0]}` });
+      expect(queued.job).toMatchObject({ state: 'QUEUED' });
+      const subscription = subscribe<{ jobProgress: JobNode }>(
+        api,
+        `subscription { jobProgress(id: "${queued.job!.id}") { ${JOB_FIELDS} } }`,
+      );
+      const states = () => subscription.received.map((message) => message.jobProgress.state);
+      try {
+        await subscription.ready;
+        await eventually(async () => expect(states()).toEqual(['QUEUED']), 5_000);
+        const cancelled = await cancelJob(api, queued.job!.id);
+        expect(cancelled.job).toMatchObject({ state: 'CANCELLED' });
+        const answeredFinishedAt = cancelled.job!.finishedAt;
+        // The worker is still busy with the first pull: only the cancel itself can tell the subscriber.
+        const toldAtOnce = await eventually(async () => {
+          expect(states()).toContain('CANCELLED');
+          return true;
+        }, 3_000).catch(() => false);
+        const firstStillActive = (await getJob(api, first.job!.id))?.state === 'ACTIVE';
+
+        proxy.setRate(Infinity);
+        await settled(api, first.job!.id);
+        const end = await settled(api, queued.job!.id);
+        await eventually(async () => expect(states()).toContain('CANCELLED'), 5_000);
+        console.info(
+          `resilience: queued cancel seen by the subscriber as ${states().join(' -> ')}; ` +
+            `told at once: ${toldAtOnce}; cancel answered finishedAt ${answeredFinishedAt}; ` +
+            `final record attempts ${end.attempts}, startedAt ${end.startedAt}`,
+        );
+        expect(firstStillActive).toBe(true);
+        expect({ toldAtOnce, states: states() }).toEqual({
+          toldAtOnce: true,
+          states: ['QUEUED', 'CANCELLED'],
+        });
+      } finally {
+        proxy.setRate(Infinity);
+        await subscription.close();
+        await settled(api, first.job!.id).catch(() => undefined);
+      }
+    });
+
     it('answers 50 identical concurrent pulls with one job, and the daemon pulls once', async () => {
       proxy.setRate(8 * MiB);
       const since = Date.now();
@@ -227,9 +273,14 @@ describe('job resilience against the real daemon, registry and Redis', () => {
       expect(job).toMatchObject({ state: 'COMPLETED', imageId: large.id, error: null });
       expect(job.attempts).toBeGreaterThanOrEqual(2);
       expect(await isLocal(largeRef)).toBe(true);
+      const failures = logs.lines
+        .filter((line) => line.includes('job failed') && line.includes(queued.job!.id))
+        .map((line) => /code: '([A-Z_]+)'/.exec(line)?.[1] ?? '?');
       console.info(
-        `resilience: daemon stop took ${stopMs} ms, down ${downMs} ms; job COMPLETED after ${job.attempts} attempts`,
+        `resilience: daemon stop took ${stopMs} ms, down ${downMs} ms; job COMPLETED after ${job.attempts} attempts ` +
+          `(failed attempts: ${failures.join(', ')})`,
       );
+      expect(failures.every((code) => code === 'DOCKER_UNAVAILABLE')).toBe(true);
     }, 90_000);
   });
 
@@ -245,7 +296,8 @@ describe('job resilience against the real daemon, registry and Redis', () => {
     };
 
     beforeAll(async () => {
-      ensureBuilt();
+      const built = Date.now();
+      if (ensureBuilt()) console.info(`resilience: dist/ was stale, built in ${Date.now() - built} ms`);
       const redisUrl = `${env.redis.url}/2`;
       ({ api, process: apiProcess } = await startApiProcess(
         serviceEnv(env, { REDIS_URL: redisUrl, WORKER_EMBEDDED: 'false', STEVEDORE_STATE_DIR: stateDir }),
@@ -351,6 +403,43 @@ describe('job resilience against the real daemon, registry and Redis', () => {
       console.info(
         `resilience: worker exited ${exitMs} ms after SIGTERM (code ${String(code)}); job back as ${handedBack?.state}, then COMPLETED with attempts ${job.attempts}`,
       );
+    });
+
+    // Fails today: the stored progress keeps the attempt it belongs to, but the job record ignores
+    // it, so a new attempt shows the previous attempt's percent and then falls back to 0.
+    it("starts a new attempt's progress from 0, not from where the previous attempt stopped", async () => {
+      const first = await startWorker({ SHUTDOWN_GRACE_SECONDS: '1' });
+      proxy.setRate(4 * MiB);
+      const queued = await pullImage(api, { ref: largeRef });
+      await eventually(async () => {
+        const job = await getJob(api, queued.job!.id);
+        expect(job?.state).toBe('ACTIVE');
+        expect(job!.progress.percent).toBeGreaterThanOrEqual(10);
+      }, 20_000);
+      first.child.kill('SIGTERM');
+      await first.exited();
+      const handedBack = (await getJob(api, queued.job!.id))!;
+      expect(handedBack).toMatchObject({ state: 'QUEUED', attempts: 1 });
+
+      // The registry answers a trickle: the new attempt reports nothing of its own for seconds.
+      proxy.setRate(256);
+      await startWorker();
+      const restarted = await eventually(async () => {
+        const job = await getJob(api, queued.job!.id);
+        expect(job).toMatchObject({ state: 'ACTIVE', attempts: 2 });
+        return job!;
+      }, 20_000);
+      proxy.setRate(Infinity);
+      expect(await settled(api, queued.job!.id, 60_000)).toMatchObject({ state: 'COMPLETED', attempts: 2 });
+      console.info(
+        `resilience: attempt 1 stopped at ${handedBack.progress.percent}%; attempt 2 read as ACTIVE shows ` +
+          `${restarted.progress.percent}% (${restarted.progress.currentBytes} bytes)`,
+      );
+      expect({
+        attempts: restarted.attempts,
+        percent: restarted.progress.percent,
+        currentBytes: restarted.progress.currentBytes,
+      }).toEqual({ attempts: 2, percent: 0, currentBytes: 0 });
     });
 
     it('lets the active job finish within a long grace period before the worker exits', async () => {

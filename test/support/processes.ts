@@ -27,7 +27,14 @@ export function ensureBuilt(): boolean {
     ];
     if (sources.every((file) => statSync(file).mtimeMs <= built)) return false;
   }
-  execFileSync('npm', ['run', 'build'], { stdio: 'ignore' });
+  try {
+    execFileSync('npm', ['run', 'build'], { stdio: 'pipe' });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
+    throw new Error(`npm run build failed:\n${String(stdout ?? '')}${String(stderr ?? '')}`, {
+      cause: error,
+    });
+  }
   return true;
 }
 

@@ -51,6 +51,7 @@ export const environmentSchema = z.object({
   SHUTDOWN_GRACE_SECONDS: wholeNumber(0, 3_600).default(30),
   DOCKER_CONFIG: z.string().min(1).optional(),
   STEVEDORE_CREDENTIALS_KEY: z.string().min(1).optional(),
+  IMPORT_MAX_BYTES: wholeNumber(1024, Number.MAX_SAFE_INTEGER).default(10 * 1024 ** 3),
   AUDIT_MAX_ENTRIES: wholeNumber(100, 10_000_000).default(100_000),
   CATALOGUE_RESYNC_SECONDS: z.coerce
     .number({ error: 'must be a number' })

@@ -28,6 +28,8 @@ export interface StevedoreConfig {
     readonly lockMs: number;
     /** On SIGTERM, active jobs get this long to finish before they are handed back to the queue. */
     readonly shutdownGraceMs: number;
+    /** Largest `docker save` archive accepted for import. */
+    readonly importMaxBytes: number;
   };
   readonly registryAuth: {
     /** Folder of a Docker CLI config.json whose `auths` supply registry credentials. */
@@ -78,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StevedoreConfi
       keepCount: vars.JOB_KEEP_COUNT,
       lockMs: vars.JOB_LOCK_SECONDS * 1000,
       shutdownGraceMs: vars.SHUTDOWN_GRACE_SECONDS * 1000,
+      importMaxBytes: vars.IMPORT_MAX_BYTES,
     },
     registryAuth: {
       dockerConfigDir: vars.DOCKER_CONFIG ?? null,

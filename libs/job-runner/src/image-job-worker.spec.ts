@@ -37,7 +37,9 @@ describe('ImageJobWorker boot check', () => {
   }
 
   it('refuses to start while a job name has no handler', async () => {
-    await expect(boot([PullHandler])).rejects.toThrow('No handler for job(s) push: the worker cannot start.');
+    await expect(boot([PullHandler])).rejects.toThrow(
+      'No handler for job(s) push, load: the worker cannot start.',
+    );
   });
 
   it('refuses two handlers for one job name', async () => {

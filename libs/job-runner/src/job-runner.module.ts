@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { JobsModule } from '#libs/jobs';
 import { ImageJobWorker } from './image-job-worker.js';
+import { LoadJobHandler } from './handlers/load-job.handler.js';
 import { PullJobHandler } from './handlers/pull-job.handler.js';
 import { PushJobHandler } from './handlers/push-job.handler.js';
 
 /** Runs queued image jobs: imported by the worker app, and by the api when the worker is embedded. */
 @Module({
   imports: [JobsModule, DiscoveryModule],
-  providers: [ImageJobWorker, PullJobHandler, PushJobHandler],
+  providers: [ImageJobWorker, PullJobHandler, PushJobHandler, LoadJobHandler],
 })
 export class JobRunnerModule {}

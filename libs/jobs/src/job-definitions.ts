@@ -4,11 +4,11 @@ import type { JobKind } from './queue.constants.js';
  * The jobs of the image queue: one name per kind of work, with its payload and result types.
  * The api produces them and the worker consumes them, both from these definitions.
  */
-export const JOB_NAMES = { pull: 'pull', push: 'push' } as const;
+export const JOB_NAMES = { pull: 'pull', push: 'push', load: 'load' } as const;
 export type JobName = (typeof JOB_NAMES)[keyof typeof JOB_NAMES];
 export const ALL_JOB_NAMES = Object.values(JOB_NAMES) as readonly JobName[];
 
-export const KIND_OF_JOB: Readonly<Record<JobName, JobKind>> = { pull: 'PULL', push: 'PUSH' };
+export const KIND_OF_JOB: Readonly<Record<JobName, JobKind>> = { pull: 'PULL', push: 'PUSH', load: 'LOAD' };
 
 interface RegistryJobPayload {
   /** Fully normalised reference: `docker.io/library/nginx:1.27`, or `…@sha256:…`. */
@@ -33,9 +33,21 @@ export interface PushJobPayload extends RegistryJobPayload {
   readonly tags: readonly string[];
 }
 
+/** `docker image load` of an uploaded `docker save` archive. */
+export interface LoadJobPayload {
+  /** What the job works on, for people: `upload:<file name>`. */
+  readonly ref: string;
+  /** The uploaded archive, in the state folder the api and the workers share. */
+  readonly archivePath: string;
+  readonly sizeBytes: number;
+  readonly requestedBy: string;
+  readonly cancelRequested?: boolean;
+}
+
 export interface JobPayloads {
   readonly pull: PullJobPayload;
   readonly push: PushJobPayload;
+  readonly load: LoadJobPayload;
 }
 export type ImageJobPayload = JobPayloads[JobName];
 

@@ -77,6 +77,10 @@ function toMessage(json: Record<string, unknown>): ProgressMessage | null {
   const error = errorText(json);
   if (error !== null) return { kind: 'error', message: error };
   if (isRecord(json.aux)) return auxMessage(json.aux);
+  // `docker load` reports each image it loaded as a `stream` text line.
+  if (typeof json.stream === 'string' && json.stream.trim() !== '') {
+    return { kind: 'status', status: json.stream.trim(), digest: null };
+  }
   if (typeof json.status !== 'string') return null;
   const status = json.status;
   // `Pulling from <repo>` carries the tag as its id; it is about the whole image, not a layer.

@@ -1,6 +1,6 @@
 import { parseProgressLine, type LayerMessage, type ProgressMessage } from './progress-message.js';
 
-export type TransferKind = 'PULL' | 'PUSH';
+export type TransferKind = 'PULL' | 'PUSH' | 'LOAD';
 
 /** The contract's LayerProgress. */
 export interface LayerProgressSnapshot {
@@ -85,6 +85,7 @@ export class ProgressTracker {
   /** Whether the list of layers is complete (see isAnnouncement). */
   private settled = false;
   private malformed = 0;
+  private readonly loaded: string[] = [];
 
   constructor(readonly kind: TransferKind) {}
 
@@ -106,6 +107,9 @@ export class ProgressTracker {
         if (this.layers.size > 0) this.settled = true;
         this.message = message.status;
         this.manifestDigest = message.digest ?? this.manifestDigest;
+        if (message.status.startsWith('Loaded image')) {
+          this.loaded.push(message.status.replace(/^Loaded image( ID)?: /, ''));
+        }
         break;
       case 'aux':
         this.manifestDigest = message.digest ?? this.manifestDigest;
@@ -129,6 +133,11 @@ export class ProgressTracker {
   /** The manifest digest the daemon reported (pull: `Digest:` line; push: aux or `digest:` line). */
   digest(): string | null {
     return this.manifestDigest;
+  }
+
+  /** What `docker load` said it loaded: references (`name:tag`) or image ids. */
+  loadedImages(): readonly string[] {
+    return this.loaded;
   }
 
   /** Lines that were not JSON or not understood; worth a log line, never a failure. */
@@ -191,7 +200,10 @@ export class ProgressTracker {
       // Extraction starts after the download was verified.
       layer.transfer = 1;
       if (fraction !== null) layer.extract = Math.max(layer.extract, fraction);
-    } else if ((status === 'Downloading' || status === 'Pushing') && fraction !== null) {
+    } else if (
+      (status === 'Downloading' || status === 'Pushing' || status === 'Loading layer') &&
+      fraction !== null
+    ) {
       layer.transfer = Math.max(layer.transfer, fraction);
     }
     // Anything else (`Pulling fs layer`, `Waiting`, `Preparing`, `Retrying in 5 seconds`) only

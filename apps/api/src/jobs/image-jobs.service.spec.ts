@@ -1,3 +1,4 @@
+import { loadConfig } from '#libs/config';
 import type { LiveCatalogue } from '#libs/catalogue';
 import { DomainError } from '#libs/errors';
 import {
@@ -69,7 +70,7 @@ describe('ImageJobsService', () => {
 
   beforeEach(() => {
     queue = new FakeJobQueue();
-    service = new ImageJobsService(queue, sealer, catalogue);
+    service = new ImageJobsService(queue, sealer, catalogue, loadConfig({}));
   });
 
   const codeOf = async (promise: Promise<unknown>) => {
@@ -115,7 +116,7 @@ describe('ImageJobsService', () => {
 
   it('seals credentials into the payload, bound to the reference, never in the clear', async () => {
     await service.pull({ ref: 'nginx', auth: { username: 'alice', password: 'secret-password' } }, 'w');
-    const { sealedCredentials, ref } = queue.added[0]!.payload;
+    const { sealedCredentials, ref } = queue.added[0]!.payload as JobPayloads['pull'];
     expect(JSON.stringify(queue.added)).not.toContain('secret-password');
     expect(sealer.unseal(sealedCredentials!, { associatedData: ref })).toMatchObject({
       username: 'alice',

@@ -1,5 +1,11 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable } from '@nestjs/common';
+import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
 import { findImage, LiveCatalogue, paginate, tagsOf, type Page } from '#libs/catalogue';
 import { BadUserInputError, ImageNotFoundError } from '#libs/errors';
 import {
@@ -59,6 +65,7 @@ export class ImageJobsService {
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
     @Inject(CREDENTIAL_SEALER) private readonly sealer: CredentialSealer,
     private readonly catalogue: LiveCatalogue,
+    @Inject(STEVEDORE_CONFIG) private readonly config: StevedoreConfig,
   ) {}
 
   async pull(input: PullRequestInput, requestedBy: string): Promise<JobRecord> {
@@ -96,6 +103,43 @@ export class ImageJobsService {
       { ref, tags, registry: registryOf(parsed), sealedCredentials: this.seal(input.auth, ref), requestedBy },
       { deduplicationId: fingerprint('push', ref, tags.join(',')) },
     );
+  }
+
+  /**
+   * Stores an uploaded `docker save` archive in the state folder (streamed, never held in memory,
+   * refused past the size limit) and queues its load.
+   */
+  async load(upload: Readable, requestedBy: string): Promise<JobRecord> {
+    const folder = join(this.config.stateDir, 'uploads');
+    await mkdir(folder, { recursive: true, mode: 0o700 });
+    const name = `${randomUUID()}.tar`;
+    const archivePath = join(folder, name);
+    const limit = this.config.jobs.importMaxBytes;
+    let sizeBytes = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        sizeBytes += chunk.length;
+        done(
+          sizeBytes > limit
+            ? new BadUserInputError(`The archive is larger than the limit of ${limit} bytes.`)
+            : null,
+          chunk,
+        );
+      },
+    });
+    try {
+      await pipeline(upload, counter, createWriteStream(archivePath, { mode: 0o600 }));
+    } catch (error) {
+      await rm(archivePath, { force: true });
+      throw error instanceof BadUserInputError
+        ? error
+        : new BadUserInputError('The upload broke off before the end.');
+    }
+    if (sizeBytes === 0) {
+      await rm(archivePath, { force: true });
+      throw new BadUserInputError('The upload is empty: send a docker save archive as the request body.');
+    }
+    return this.queue.add(JOB_NAMES.load, { ref: `upload:${name}`, archivePath, sizeBytes, requestedBy });
   }
 
   async get(id: string): Promise<JobRecord | null> {

@@ -1,5 +1,16 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Inject, Param, Query, Res, StreamableFile } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProduces,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Readable } from 'node:stream';
+import type { Response } from 'express';
+import { DOCKER_ENGINE, type DockerEngine } from '#libs/docker';
 import { findImage, ImageCatalogue, type CatalogueSnapshot, type ImageRecord } from '#libs/catalogue';
 import { ImageNotFoundError } from '#libs/errors';
 import { ApiProblemResponses } from '../../errors/api-problem-responses.decorator.js';
@@ -27,7 +38,10 @@ function ApiImageRef(): MethodDecorator {
 @ApiBearerAuth()
 @Controller('api/v1/images')
 export class ImagesController {
-  constructor(private readonly catalogue: ImageCatalogue) {}
+  constructor(
+    private readonly catalogue: ImageCatalogue,
+    @Inject(DOCKER_ENGINE) private readonly engine: DockerEngine,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Local images, like docker image ls' })
@@ -80,6 +94,38 @@ export class ImagesController {
   async layers(@Param('ref') ref: string): Promise<LayerDto[]> {
     const { image, snapshot } = await this.lookUp(ref);
     return image.layers.map((layer) => toImageLayerDto(layer, snapshot));
+  }
+
+  @Get(':ref/export')
+  @ApiOperation({
+    summary: 'docker image save: a tar stream of this image (and of each extra ref), not buffered',
+  })
+  @ApiImageRef()
+  @ApiQuery({
+    name: 'ref',
+    required: false,
+    isArray: true,
+    type: String,
+    description: 'more images in the same archive',
+  })
+  @ApiProduces('application/x-tar')
+  @ApiProblemResponses(...LOOKUP_PROBLEMS)
+  async export(
+    @Param('ref') ref: string,
+    @Query('ref') more: string | string[] | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<StreamableFile> {
+    const refs = [ref, ...(more === undefined ? [] : Array.isArray(more) ? more : [more])];
+    const snapshot = await this.catalogue.snapshot();
+    for (const each of refs) if (!findImage(snapshot, each)) throw new ImageNotFoundError(each);
+    // A client that goes away stops the daemon's export.
+    const abort = new AbortController();
+    response.on('close', () => abort.abort());
+    const archive = await this.engine.exportImages(refs, abort.signal);
+    return new StreamableFile(archive as Readable, {
+      type: 'application/x-tar',
+      disposition: 'attachment; filename="images.tar"',
+    });
   }
 
   private async lookUp(ref: string): Promise<{ image: ImageRecord; snapshot: CatalogueSnapshot }> {

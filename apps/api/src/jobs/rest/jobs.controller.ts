@@ -7,6 +7,7 @@ import {
   Param,
   Post,
   Query,
+  Req,
   Res,
   Sse,
   type MessageEvent,
@@ -14,12 +15,14 @@ import {
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { from, map, type Observable } from 'rxjs';
 import type { Principal } from '#libs/auth';
 import { JobNotFoundError } from '#libs/errors';
@@ -81,6 +84,24 @@ export class JobsController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<JobDto> {
     return accepted(response, toJob(await this.jobs.push(input, callerOf(caller))));
+  }
+
+  @Post('images/import')
+  @HttpCode(202)
+  @AuditAs('importImages')
+  @ApiOperation({
+    summary: 'Upload a docker save archive (the request body, streamed) and load it as a job of kind LOAD',
+  })
+  @ApiConsumes('application/x-tar', 'application/octet-stream')
+  @ApiBody({ schema: { type: 'string', format: 'binary' } })
+  @ApiAcceptedResponse({ type: JobDto, description: 'Location: /api/v1/jobs/{id}' })
+  @ApiProblemResponses('BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'QUEUE_UNAVAILABLE')
+  async import(
+    @Req() request: Request,
+    @CurrentPrincipal() caller: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<JobDto> {
+    return accepted(response, toJob(await this.jobs.load(request, callerOf(caller))));
   }
 
   @Get('jobs')
