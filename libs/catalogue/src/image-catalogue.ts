@@ -25,6 +25,11 @@ export class ImageCatalogue {
     return this.live.current();
   }
 
+  /** A snapshot from a sync started now: for changes, which must see what was just done elsewhere. */
+  freshSnapshot(): Promise<CatalogueSnapshot> {
+    return this.live.refresh();
+  }
+
   async search(query: ImageQuery): Promise<Page<ImageRecord>> {
     return searchImages(await this.live.current(), query);
   }

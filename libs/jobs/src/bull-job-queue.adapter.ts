@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { QueueEvents, type JobsOptions, type Queue } from 'bullmq';
+import { QueueEvents, QueueEventsProducer, type JobsOptions, type Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
 import { DomainError, JobNotCancellableError, JobNotFoundError, QueueUnavailableError } from '#libs/errors';
@@ -13,8 +13,22 @@ import { isFinal, type JobRecord } from './job-record.js';
 import { CANCEL_CHANNEL, IMAGE_QUEUE } from './queue.constants.js';
 import { bullConnection } from './redis-connection.js';
 
+/**
+ * Our own event on the queue's event stream: a queued job was cancelled. BullMQ's updateData
+ * emits nothing, and every api replica's subscribers must hear of it.
+ */
+const CANCELLED_EVENT = 'stevedore-cancelled';
 /** Queue events that change what a client sees of a job. */
-const CHANGE_EVENTS = ['waiting', 'active', 'progress', 'completed', 'failed', 'delayed', 'removed'] as const;
+const CHANGE_EVENTS = [
+  'waiting',
+  'active',
+  'progress',
+  'completed',
+  'failed',
+  'delayed',
+  'removed',
+  CANCELLED_EVENT,
+] as const;
 /** How long cancel waits for a worker to abort an active job before answering. */
 const CANCEL_WAIT_MS = 10_000;
 
@@ -27,6 +41,7 @@ export class BullJobQueue implements JobQueue, OnModuleDestroy {
   private readonly fetches = new Map<string, Promise<unknown>>();
   private events: QueueEvents | null = null;
   private publisher: Redis | null = null;
+  private eventsProducer: QueueEventsProducer | null = null;
 
   constructor(
     @InjectQueue(IMAGE_QUEUE) private readonly queue: Queue,
@@ -91,7 +106,10 @@ export class BullJobQueue implements JobQueue, OnModuleDestroy {
       await job.removeDeduplicationKey();
       if (state === 'delayed') await job.promote().catch(() => undefined);
     });
-    if (state !== 'active') return (await this.get(id)) ?? record;
+    if (state !== 'active') {
+      await this.guard(() => this.producer().publishEvent({ eventName: CANCELLED_EVENT, jobId: id }));
+      return (await this.get(id)) ?? record;
+    }
     await this.guard(() => this.publisherClient().publish(CANCEL_CHANNEL, id));
     return this.waitUntilSettled(id);
   }
@@ -118,6 +136,7 @@ export class BullJobQueue implements JobQueue, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.listeners.clear();
     await this.events?.close().catch(() => undefined);
+    await this.eventsProducer?.close().catch(() => undefined);
     this.publisher?.disconnect();
   }
 
@@ -128,9 +147,12 @@ export class BullJobQueue implements JobQueue, OnModuleDestroy {
     this.events.on('error', (error) =>
       this.logger.warn({ message: 'queue events error', error: String(error) }),
     );
-    for (const event of CHANGE_EVENTS) {
-      this.events.on(event, (args: { jobId: string }) => this.onQueueEvent(args.jobId));
-    }
+    // Custom events (ours) are emitted under their own name, which BullMQ's listener types do not know.
+    const on = this.events.on.bind(this.events) as (
+      event: string,
+      listener: (args: { jobId: string }) => void,
+    ) => void;
+    for (const event of CHANGE_EVENTS) on(event, (args) => this.onQueueEvent(args.jobId));
   }
 
   private onQueueEvent(jobId: string): void {
@@ -162,6 +184,13 @@ export class BullJobQueue implements JobQueue, OnModuleDestroy {
       if (isFinal(record) || Date.now() >= deadline) return record;
       await sleep(50);
     }
+  }
+
+  private producer(): QueueEventsProducer {
+    this.eventsProducer ??= new QueueEventsProducer(IMAGE_QUEUE, {
+      connection: bullConnection(this.config.redis.url),
+    });
+    return this.eventsProducer;
   }
 
   private publisherClient(): Redis {

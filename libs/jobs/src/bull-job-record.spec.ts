@@ -101,6 +101,24 @@ describe('toJobRecord', () => {
   });
 });
 
+describe('toJobRecord across attempts and cancellation', () => {
+  const earlier = { percent: 14, currentBytes: 14, totalBytes: 100, layers: [], message: null, attempt: 1 };
+
+  it('starts a new attempt from no progress, not where the previous one stopped', () => {
+    expect(toJobRecord(job({ progress: earlier, attemptsStarted: 2 }), 'active')?.progress).toMatchObject({
+      percent: 0,
+      attempt: 2,
+    });
+    expect(toJobRecord(job({ progress: earlier, attemptsStarted: 1 }), 'active')?.progress.percent).toBe(14);
+  });
+
+  it('shows a cancelled job a worker just picked up as CANCELLED, not ACTIVE', () => {
+    expect(toJobRecord(job({ data: { ...payload, cancelRequested: true } }), 'active')?.state).toBe(
+      'CANCELLED',
+    );
+  });
+});
+
 describe('parseFailedReason', () => {
   it('keeps unknown reasons as INTERNAL, whole', () => {
     expect(parseFailedReason('job stalled more than allowable limit')).toEqual({

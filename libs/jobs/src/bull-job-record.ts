@@ -29,7 +29,7 @@ export function toJobRecord(job: BullJobFields, bullState: string): JobRecord | 
   if (state === null || !(job.name in KIND_OF_JOB)) return null;
   const failure = state === 'FAILED' ? parseFailedReason(job.failedReason) : null;
   const result = (job.returnvalue ?? null) as ImageJobResult | null;
-  const progress = progressOf(job.progress);
+  const progress = progressOf(job.progress, job.attemptsStarted ?? 0, state);
   return {
     id: job.id!,
     kind: KIND_OF_JOB[job.name as JobName],
@@ -54,7 +54,8 @@ function publicState(job: BullJobFields, bullState: string): JobState | null {
     case 'failed':
       return parseFailedReason(job.failedReason).code === CANCELLED_MARK ? 'CANCELLED' : 'FAILED';
     case 'active':
-      return 'ACTIVE';
+      // A cancelled job a worker just picked up is ended at once, never run.
+      return job.data.cancelRequested && !job.progress ? 'CANCELLED' : 'ACTIVE';
     case 'waiting':
     case 'wait':
     case 'delayed':
@@ -72,9 +73,14 @@ function isFinalBullState(bullState: string): boolean {
   return bullState === 'completed' || bullState === 'failed';
 }
 
-function progressOf(value: unknown): JobProgressRecord {
+/**
+ * The stored progress, when it belongs to the attempt running now: a new attempt starts from
+ * nothing, not from where the previous one stopped (percent is monotone within an attempt).
+ */
+function progressOf(value: unknown, attempt: number, state: JobState): JobProgressRecord {
   if (value && typeof value === 'object' && 'percent' in value && 'layers' in value) {
-    return { ...NO_PROGRESS, ...(value as Partial<JobProgressRecord>) };
+    const progress = { ...NO_PROGRESS, ...(value as Partial<JobProgressRecord>) };
+    if (progress.attempt === attempt || state !== 'ACTIVE') return progress;
   }
-  return NO_PROGRESS;
+  return { ...NO_PROGRESS, attempt };
 }

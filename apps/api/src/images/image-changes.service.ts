@@ -148,8 +148,9 @@ export class ImageChangesService {
     return { deleted: [...result.deleted], spaceReclaimed: result.spaceReclaimed };
   }
 
+  /** Looked up in a fresh sync: a change must see an image made a moment ago (by the CLI, say). */
   private async require(ref: string): Promise<ImageRecord> {
-    const image = findImage(await this.catalogue.current(), ref);
+    const image = findImage(await this.catalogue.refresh(), ref);
     if (!image) throw new ImageNotFoundError(ref);
     return image;
   }

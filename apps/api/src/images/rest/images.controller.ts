@@ -116,7 +116,8 @@ export class ImagesController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<StreamableFile> {
     const refs = [ref, ...(more === undefined ? [] : Array.isArray(more) ? more : [more])];
-    const snapshot = await this.catalogue.snapshot();
+    // Synced first: an export is heavy anyway, and an image made a moment ago must count.
+    const snapshot = await this.catalogue.freshSnapshot();
     for (const each of refs) if (!findImage(snapshot, each)) throw new ImageNotFoundError(each);
     // A client that goes away stops the daemon's export.
     const abort = new AbortController();

@@ -10,6 +10,7 @@ import {
   Req,
   Res,
   Sse,
+  UseGuards,
   type MessageEvent,
 } from '@nestjs/common';
 import {
@@ -33,6 +34,7 @@ import { PullImageInput, PushImageInput } from '../dto/job.inputs.js';
 import { ImageJobsService } from '../image-jobs.service.js';
 import { JobUpdates } from '../job-updates.js';
 import { toJob } from '../models/job.mapper.js';
+import { JobExistsGuard } from './job-exists.guard.js';
 import { JobDto, JobListDto, ListJobsQuery } from './job.dto.js';
 
 /** Pulls and pushes for other services: queued at once (202 + Location), followed by polling or SSE. */
@@ -138,15 +140,14 @@ export class JobsController {
   }
 
   @Get('jobs/:id/events')
+  @UseGuards(JobExistsGuard)
   @Sse()
   @ApiOperation({
     summary: 'Server-Sent Events: the job now, then each change, ending after its final state',
   })
   @ApiProduces('text/event-stream')
   @ApiProblemResponses('JOB_NOT_FOUND', 'UNAUTHENTICATED', 'QUEUE_UNAVAILABLE')
-  async events(@Param('id') id: string): Promise<Observable<MessageEvent>> {
-    // Checked before the stream starts, so a missing job is a plain 404 problem.
-    if (!(await this.jobs.get(id))) throw new JobNotFoundError(id);
+  events(@Param('id') id: string): Observable<MessageEvent> {
     return from(this.updates.follow(id)).pipe(map((record) => ({ type: 'job', data: toJob(record) })));
   }
 }
