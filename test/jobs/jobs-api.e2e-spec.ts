@@ -118,6 +118,9 @@ describe('jobs over REST, SSE, queries and jobUpdates', () => {
   });
 
   it('pages through jobs newest first and rejects a foreign cursor', async () => {
+    for (const ref of [multiTag.registries.open.ref, appA.registries.open.ref]) {
+      await settled(api, (await pullImage(api, { ref })).job!.id);
+    }
     const first = await graphql<{
       jobs: { totalCount: number; nodes: JobNode[]; pageInfo: { endCursor: string; hasNextPage: boolean } };
     }>(api, '{ jobs(first: 1) { totalCount nodes { id createdAt } pageInfo { endCursor hasNextPage } } }');

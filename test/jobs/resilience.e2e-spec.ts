@@ -107,6 +107,15 @@ describe('job resilience against the real daemon, registry and Redis', () => {
       .filter((event) => event.Action === 'pull' && event.Actor.ID === ref).length;
   }
 
+  /** Prints the warn, error and fatal lines of a process's JSON log, for the record. */
+  const printProblems = (service: ServiceProcess) => {
+    const lines = service
+      .output()
+      .split('\n')
+      .filter((line) => /"level":"(warn|error|fatal)"/.test(line));
+    if (lines.length > 0) console.info(`pid ${service.pid}:\n${lines.join('\n')}`);
+  };
+
   /** Waits until the daemon stops reading from the registry (nothing more comes through the proxy). */
   async function downloadStopped(): Promise<void> {
     await eventually(async () => {
@@ -375,6 +384,7 @@ describe('job resilience against the real daemon, registry and Redis', () => {
       expect(job.attempts).toBeGreaterThanOrEqual(1);
       expect(await isLocal(largeRef)).toBe(true);
       expect(second.output()).toContain(queued.job!.id);
+      printProblems(second);
       console.info(
         `resilience: killed worker's job COMPLETED ${Date.now() - killed} ms after the kill, attempts ${job.attempts}`,
       );
@@ -400,6 +410,7 @@ describe('job resilience against the real daemon, registry and Redis', () => {
       proxy.setRate(16 * MiB);
       const job = await settled(api, queued.job!.id, 60_000);
       expect(job).toMatchObject({ state: 'COMPLETED', imageId: large.id, error: null });
+      printProblems(first);
       console.info(
         `resilience: worker exited ${exitMs} ms after SIGTERM (code ${String(code)}); job back as ${handedBack?.state}, then COMPLETED with attempts ${job.attempts}`,
       );
@@ -458,6 +469,7 @@ describe('job resilience against the real daemon, registry and Redis', () => {
       expect(new Date(job!.finishedAt!).getTime()).toBeLessThanOrEqual(Date.now());
       expect(worker.output()).not.toContain('grace period over');
       expect(await isLocal(largeRef)).toBe(true);
+      printProblems(worker);
       console.info(`resilience: worker drained its job and exited ${exitMs} ms after SIGTERM`);
     });
   });
