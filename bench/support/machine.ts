@@ -1,0 +1,48 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+
+import { runDocker, type StartedTestEnvironment } from '../../test/environment/index.js';
+
+export interface MachineDescription extends Record<string, unknown> {
+  readonly cpus: number;
+  readonly dockerVersion?: string;
+  readonly storageDriver?: string;
+  /** Other test environments' dockerds seen (at start and end): they compete for the CPUs. */
+  otherTestEnvironments: number;
+}
+
+/** The machine and daemon a bench ran on, for its report. */
+export async function describeMachine(env: StartedTestEnvironment): Promise<MachineDescription> {
+  const { stdout } = await runDocker(env, ['info', '--format', '{{.ServerVersion}} {{.Driver}}']);
+  const [dockerVersion, storageDriver] = stdout.trim().split(' ');
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    kernel: os.release(),
+    node: process.version,
+    dockerVersion,
+    storageDriver,
+    loadAverageAtStart: os.loadavg().map((value) => Math.round(value * 100) / 100),
+    otherTestEnvironments: otherTestDaemons(env.tmpDir),
+  };
+}
+
+/** dockerd processes of other stevedore test environments (any not in our temp dir). */
+export function otherTestDaemons(ownTmpDir: string): number {
+  let count = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let commandLine: string;
+    try {
+      commandLine = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    const [command = '', ...args] = commandLine.split('\0');
+    if (!command.endsWith('dockerd')) continue;
+    const line = args.join(' ');
+    if (line.includes('stevedore-test-') && !line.includes(ownTmpDir)) count += 1;
+  }
+  return count;
+}
