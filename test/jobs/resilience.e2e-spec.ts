@@ -416,8 +416,8 @@ describe('job resilience against the real daemon, registry and Redis', () => {
       );
     });
 
-    // Fails today: the stored progress keeps the attempt it belongs to, but the job record ignores
-    // it, so a new attempt shows the previous attempt's percent and then falls back to 0.
+    // The stored progress keeps the attempt it belongs to: a new attempt must not show the previous
+    // attempt's percent (and then fall back to 0).
     it("starts a new attempt's progress from 0, not from where the previous attempt stopped", async () => {
       const first = await startWorker({ SHUTDOWN_GRACE_SECONDS: '1' });
       proxy.setRate(4 * MiB);
@@ -441,7 +441,10 @@ describe('job resilience against the real daemon, registry and Redis', () => {
         return job!;
       }, 20_000);
       proxy.setRate(Infinity);
-      expect(await settled(api, queued.job!.id, 60_000)).toMatchObject({ state: 'COMPLETED', attempts: 2 });
+      // A trickle that slow may also fail attempt 2 (the daemon gives up on the registry): retried.
+      const done = await settled(api, queued.job!.id, 60_000);
+      expect(done.state).toBe('COMPLETED');
+      expect(done.attempts).toBeGreaterThanOrEqual(2);
       console.info(
         `resilience: attempt 1 stopped at ${handedBack.progress.percent}%; attempt 2 read as ACTIVE shows ` +
           `${restarted.progress.percent}% (${restarted.progress.currentBytes} bytes)`,
