@@ -25,16 +25,15 @@
  * summary on stdout; progress goes to stderr.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { format, resolveConfig } from 'prettier';
 
 import { findFreePort } from '../test/environment/free-port.js';
-import { runDocker, startTestEnvironment, type StartedTestEnvironment } from '../test/environment/index.js';
+import { startTestEnvironment, type StartedTestEnvironment } from '../test/environment/index.js';
 import { type ApiProcess, readMemory, spawnApi, waitForReady } from './support/api-process.js';
 import {
   isClean,
@@ -43,6 +42,7 @@ import {
   measureLoad,
   type Measurement,
 } from './support/load.js';
+import { describeMachine, otherTestDaemons } from './support/machine.js';
 import { createManyImages, DEFAULT_LAYER_GROUPS, DEFAULT_OWN_LAYERS } from './support/many-images.js';
 import {
   type CatalogueReport,
@@ -538,42 +538,6 @@ function hasCheck(readyBody: unknown, name: string): boolean {
   if (typeof readyBody !== 'object' || readyBody === null) return false;
   const details = (readyBody as { details?: Record<string, unknown> }).details;
   return details?.[name] !== undefined;
-}
-
-async function describeMachine(env: StartedTestEnvironment) {
-  const { stdout } = await runDocker(env, ['info', '--format', '{{.ServerVersion}} {{.Driver}}']);
-  const [dockerVersion, storageDriver] = stdout.trim().split(' ');
-  return {
-    cpus: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model,
-    memoryGiB: round(os.totalmem() / 1024 ** 3, 1),
-    kernel: os.release(),
-    node: process.version,
-    dockerVersion,
-    storageDriver,
-    loadAverageAtStart: os.loadavg().map((value) => round(value, 2)),
-    /** Other test environments' dockerds seen (at start and end): they compete for the CPUs. */
-    otherTestEnvironments: otherTestDaemons(env.tmpDir),
-  };
-}
-
-/** dockerd processes of other stevedore test environments (any not in our temp dir). */
-function otherTestDaemons(ownTmpDir: string): number {
-  let count = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let commandLine: string;
-    try {
-      commandLine = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    const [command = '', ...args] = commandLine.split('\0');
-    if (!command.endsWith('dockerd')) continue;
-    const line = args.join(' ');
-    if (line.includes('stevedore-test-') && !line.includes(ownTmpDir)) count += 1;
-  }
-  return count;
 }
 
 function median(values: readonly (number | undefined)[]): number | undefined {
