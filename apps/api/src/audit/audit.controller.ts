@@ -1,32 +1,18 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { AUDIT_LOG, type AuditLog } from '#libs/audit';
 import { RequiresRole } from '#libs/auth';
-import { MAX_PAGE_SIZE } from '#libs/catalogue';
+import { PageQuery } from '../common/page.args.js';
 import { ApiProblemResponses } from '../errors/api-problem-responses.decorator.js';
 import { AuditConnection } from './audit-entry.model.js';
 
-export class AuditQuery {
+export class AuditQuery extends PageQuery {
   @ApiPropertyOptional({ example: 'removeImage' })
   @IsOptional()
   @IsString()
   @MaxLength(128)
   operation?: string;
-
-  @ApiPropertyOptional({ default: 50, minimum: 0, maximum: MAX_PAGE_SIZE })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(MAX_PAGE_SIZE)
-  first?: number;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  after?: string;
 }
 
 @ApiTags('audit')

@@ -1,29 +1,18 @@
 import { Inject } from '@nestjs/common';
-import { Args, ArgsType, Field, Int, Query, Resolver } from '@nestjs/graphql';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Args, ArgsType, Field, Query, Resolver } from '@nestjs/graphql';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { AUDIT_LOG, type AuditLog } from '#libs/audit';
 import { RequiresRole } from '#libs/auth';
-import { MAX_PAGE_SIZE } from '#libs/catalogue';
+import { PageArgs } from '../common/page.args.js';
 import { AuditConnection, AuditEntry } from './audit-entry.model.js';
 
 @ArgsType()
-export class AuditLogArgs {
+export class AuditLogArgs extends PageArgs {
   @Field(() => String, { nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(128)
   operation?: string;
-
-  @Field(() => Int, { nullable: true, defaultValue: 50 })
-  @IsInt()
-  @Min(0)
-  @Max(MAX_PAGE_SIZE)
-  first: number = 50;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @IsString()
-  after?: string;
 }
 
 @Resolver(() => AuditEntry)

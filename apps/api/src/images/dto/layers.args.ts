@@ -1,17 +1,14 @@
 import { ArgsType, Field, Int } from '@nestjs/graphql';
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
 import { MAX_PAGE_SIZE } from '#libs/catalogue';
+import { PageArgs } from '../../common/page.args.js';
 
+/** Layers come a hundred to a page by default. */
 @ArgsType()
-export class LayersArgs {
+export class LayersArgs extends PageArgs {
   @Field(() => Int, { nullable: true, defaultValue: 100 })
   @IsInt()
   @Min(0)
   @Max(MAX_PAGE_SIZE)
-  first: number = 100;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @IsString()
-  after?: string;
+  override first: number = 100;
 }

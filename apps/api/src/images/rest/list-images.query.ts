@@ -1,20 +1,20 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsArray, IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import {
   IMAGE_ORDER_FIELDS,
-  MAX_PAGE_SIZE,
   ORDER_DIRECTIONS,
   type ImageOrderField,
   type OrderDirection,
 } from '#libs/catalogue';
+import { PageQuery } from '../../common/page.args.js';
 
 /** Query parameters arrive as strings; these turn `true`/`false` into booleans and reject the rest. */
 const toBoolean = ({ value }: { value: unknown }) =>
   value === 'true' ? true : value === 'false' ? false : value;
 const toList = ({ value }: { value: unknown }) => (typeof value === 'string' ? [value] : value);
 
-export class ListImagesQuery {
+export class ListImagesQuery extends PageQuery {
   @ApiPropertyOptional({ description: "Glob over familiar references, e.g. 'acme/*:1.*'" })
   @IsOptional()
   @IsString()
@@ -58,32 +58,7 @@ export class ListImagesQuery {
   @IsOptional()
   @IsIn(ORDER_DIRECTIONS)
   direction?: OrderDirection;
-
-  @ApiPropertyOptional({ default: 50, minimum: 0, maximum: MAX_PAGE_SIZE })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(MAX_PAGE_SIZE)
-  first?: number;
-
-  @ApiPropertyOptional({ description: 'endCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  after?: string;
 }
 
-export class ListLayersQuery {
-  @ApiPropertyOptional({ default: 100, minimum: 0, maximum: MAX_PAGE_SIZE })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(MAX_PAGE_SIZE)
-  first?: number;
-
-  @ApiPropertyOptional({ description: 'endCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  after?: string;
-}
+/** Layers: 100 to a page unless `first` says otherwise. */
+export class ListLayersQuery extends PageQuery {}

@@ -1,24 +1,14 @@
-import { ArgsType, Field, InputType, Int } from '@nestjs/graphql';
+import { ArgsType, Field, InputType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Max,
-  MaxLength,
-  Min,
-  ValidateNested,
-} from 'class-validator';
-import { MAX_PAGE_SIZE } from '#libs/catalogue';
+import { IsBoolean, IsIn, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import {
   JOB_KINDS,
   JOB_STATES,
   type JobKind as JobKindName,
   type JobState as JobStateName,
 } from '#libs/jobs';
+import { PageArgs } from '../../common/page.args.js';
 import { JobKind, JobState } from '../models/job.model.js';
 
 /** Lengths are checked in depth by the registry-auth library; these bound what reaches it. */
@@ -116,21 +106,10 @@ export class JobFilterInput {
 }
 
 @ArgsType()
-export class JobsArgs {
+export class JobsArgs extends PageArgs {
   @Field(() => JobFilterInput, { nullable: true })
   @IsOptional()
   @ValidateNested()
   @Type(() => JobFilterInput)
   filter?: JobFilterInput;
-
-  @Field(() => Int, { nullable: true, defaultValue: 50 })
-  @IsInt()
-  @Min(0)
-  @Max(MAX_PAGE_SIZE)
-  first: number = 50;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @IsString()
-  after?: string;
 }

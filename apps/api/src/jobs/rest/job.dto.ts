@@ -1,8 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { MAX_PAGE_SIZE } from '#libs/catalogue';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { JOB_KINDS, JOB_STATES, type JobKind, type JobState } from '#libs/jobs';
+import { PageQuery } from '../../common/page.args.js';
 import { PageInfoDto } from '../../images/rest/image.dto.js';
 
 export class LayerProgressDto {
@@ -46,7 +45,7 @@ export class JobListDto {
   @ApiProperty({ type: PageInfoDto }) pageInfo!: PageInfoDto;
 }
 
-export class ListJobsQuery {
+export class ListJobsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: JOB_STATES })
   @IsOptional()
   @IsIn(JOB_STATES)
@@ -62,17 +61,4 @@ export class ListJobsQuery {
   @IsString()
   @MaxLength(1024)
   ref?: string;
-
-  @ApiPropertyOptional({ default: 50, minimum: 0, maximum: MAX_PAGE_SIZE })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(MAX_PAGE_SIZE)
-  first?: number;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  after?: string;
 }
