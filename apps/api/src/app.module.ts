@@ -2,7 +2,7 @@ import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } 
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { GraphQLModule } from '@nestjs/graphql';
 import { TokenAuthenticator } from '#libs/auth';
-import { ConfigModule, type ApiToken, type StevedoreConfig } from '#libs/config';
+import { ConfigModule, STEVEDORE_CONFIG, type ApiToken, type StevedoreConfig } from '#libs/config';
 import { DockerModule } from '#libs/docker';
 import { JobRunnerModule } from '#libs/job-runner';
 import { JobsModule } from '#libs/jobs';
@@ -25,7 +25,7 @@ export class AppModule implements NestModule {
         AuthModule.forTokens(tokens),
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          inject: [TokenAuthenticator],
+          inject: [TokenAuthenticator, STEVEDORE_CONFIG],
           useFactory: graphqlOptions,
         }),
         ImagesModule,

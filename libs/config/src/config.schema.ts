@@ -52,6 +52,8 @@ export const environmentSchema = z.object({
   DOCKER_CONFIG: z.string().min(1).optional(),
   STEVEDORE_CREDENTIALS_KEY: z.string().min(1).optional(),
   IMPORT_MAX_BYTES: wholeNumber(1024, Number.MAX_SAFE_INTEGER).default(10 * 1024 ** 3),
+  GRAPHQL_MAX_DEPTH: wholeNumber(2, 100).default(12),
+  GRAPHQL_MAX_COST: wholeNumber(10, 10_000_000).default(100_000),
   AUDIT_MAX_ENTRIES: wholeNumber(100, 10_000_000).default(100_000),
   CATALOGUE_RESYNC_SECONDS: z.coerce
     .number({ error: 'must be a number' })

@@ -37,6 +37,8 @@ export interface StevedoreConfig {
     /** Key sealing credentials given with a job; null: a key file in the state folder. */
     readonly credentialsKey: string | null;
   };
+  /** Operations over these are refused before they run (QUERY_TOO_COMPLEX), subscriptions too. */
+  readonly graphql: { readonly maxDepth: number; readonly maxCost: number };
   /** The audit trail keeps about this many newest entries. */
   readonly audit: { readonly maxEntries: number };
   /** The live catalogue's safety-net resync period; events keep it current in between. */
@@ -86,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StevedoreConfi
       dockerConfigDir: vars.DOCKER_CONFIG ?? null,
       credentialsKey: vars.STEVEDORE_CREDENTIALS_KEY ?? null,
     },
+    graphql: { maxDepth: vars.GRAPHQL_MAX_DEPTH, maxCost: vars.GRAPHQL_MAX_COST },
     audit: { maxEntries: vars.AUDIT_MAX_ENTRIES },
     catalogue: { resyncMs: vars.CATALOGUE_RESYNC_SECONDS * 1000 },
     logLevel: vars.LOG_LEVEL,

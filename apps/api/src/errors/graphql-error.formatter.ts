@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { randomUUID } from 'node:crypto';
 import type { GraphQLFormattedError } from 'graphql';
+import { isQueryTooComplex, QUERY_TOO_COMPLEX } from '../graphql/query-limits.js';
 import { toPublicError } from './public-error.js';
 
 const logger = new Logger('GraphQL');
@@ -19,6 +20,13 @@ const APOLLO_INPUT_CODES = new Set([
 
 /** Apollo formatError: every error leaves with a contract code and without internal detail. */
 export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  if (isQueryTooComplex(error)) {
+    return {
+      message: formatted.message,
+      locations: formatted.locations,
+      extensions: { code: QUERY_TOO_COMPLEX },
+    };
+  }
   const apolloCode = formatted.extensions?.code;
   if (typeof apolloCode === 'string' && APOLLO_INPUT_CODES.has(apolloCode)) {
     return {
