@@ -1,11 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  findImage,
-  LiveCatalogue,
-  type CatalogueSnapshot,
-  type ImageRecord,
-  type TaggedImage,
-} from '#libs/catalogue';
+import { findImage, LiveCatalogue, type ImageRecord, type TaggedImage } from '#libs/catalogue';
 import { DOCKER_ENGINE, EngineConflictError, type DockerEngine, type EngineRemoval } from '#libs/docker';
 import {
   BadUserInputError,
@@ -200,5 +194,3 @@ function describeContainer(container: { id: string; name: string; state: string 
 function copy(removal: EngineRemoval): Omit<RemovalReport, 'removedContainers'> {
   return { untagged: [...removal.untagged], deleted: [...removal.deleted] };
 }
-
-export type { CatalogueSnapshot };

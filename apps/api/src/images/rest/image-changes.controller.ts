@@ -5,6 +5,7 @@ import { ApiProblemResponses } from '../../errors/api-problem-responses.decorato
 import { PruneImagesArgs, RemoveImageQuery, TagTargetBody } from '../dto/image-change.args.js';
 import { ImageChangesService } from '../image-changes.service.js';
 import { PruneReport, RemovalReport } from '../models/change-report.model.js';
+import { toTagDto } from './image-rest.mapper.js';
 import { TagDto } from './image.dto.js';
 
 /** Tag, rename, untag, remove and prune for other services; the same checks as GraphQL. */
@@ -98,20 +99,4 @@ export class ImageChangesController {
       prune: query.prune ?? true,
     });
   }
-}
-
-function toTagDto(tag: {
-  reference: string;
-  familiar: string;
-  registry: string;
-  repository: string;
-  tag: string;
-}): TagDto {
-  return {
-    reference: tag.reference,
-    familiar: tag.familiar,
-    registry: tag.registry,
-    repository: tag.repository,
-    tag: tag.tag,
-  };
 }
