@@ -35,6 +35,14 @@ export const environmentSchema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(3000),
+  HTTP_BODY_LIMIT_BYTES: wholeNumber(1024, 100 * 1024 ** 2).default(1024 ** 2),
+  CORS_ORIGINS: z.string().optional(),
+  METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  RATE_LIMIT_WINDOW_SECONDS: wholeNumber(1, 3_600).default(60),
+  RATE_LIMIT_QUERIES: wholeNumber(0, 10_000_000).default(1_200),
+  RATE_LIMIT_MUTATIONS: wholeNumber(0, 10_000_000).default(120),
+  WS_MAX_CONNECTIONS_PER_TOKEN: wholeNumber(1, 100_000).default(50),
+  WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: wholeNumber(1, 10_000).default(100),
   STEVEDORE_API_TOKENS: z.string().optional(),
   WORKER_EMBEDDED: booleanString.default(true),
   WORKER_CONCURRENCY: z.coerce
@@ -54,6 +62,7 @@ export const environmentSchema = z.object({
   IMPORT_MAX_BYTES: wholeNumber(1024, Number.MAX_SAFE_INTEGER).default(10 * 1024 ** 3),
   GRAPHQL_MAX_DEPTH: wholeNumber(2, 100).default(12),
   GRAPHQL_MAX_COST: wholeNumber(10, 10_000_000).default(100_000),
+  GRAPHQL_INTROSPECTION: booleanString.default(true),
   AUDIT_MAX_ENTRIES: wholeNumber(100, 10_000_000).default(100_000),
   CATALOGUE_RESYNC_SECONDS: z.coerce
     .number({ error: 'must be a number' })

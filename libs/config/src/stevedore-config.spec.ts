@@ -22,7 +22,12 @@ describe('loadConfig', () => {
       description: 'unix:///var/run/docker.sock',
     });
     expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', explicit: false });
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 3000 });
+    expect(config.http).toEqual({
+      host: '127.0.0.1',
+      port: 3000,
+      bodyLimitBytes: 1024 ** 2,
+      corsOrigins: [],
+    });
     expect(config.apiTokens).toEqual([]);
     expect(config.worker).toEqual({ embedded: true, concurrency: 2 });
     expect(config.logLevel).toBe('log');
@@ -41,7 +46,7 @@ describe('loadConfig', () => {
     });
     expect(config.docker).toMatchObject({ kind: 'tcp', host: '10.0.0.5', port: 2375, tls: undefined });
     expect(config.redis).toEqual({ url: 'redis://redis:6380/1', explicit: true });
-    expect(config.http).toEqual({ host: '0.0.0.0', port: 8080 });
+    expect(config.http).toMatchObject({ host: '0.0.0.0', port: 8080 });
     expect(config.apiTokens).toEqual([
       { role: 'read', token: `${TOKEN}r` },
       { role: 'admin', token: `${TOKEN}a` },

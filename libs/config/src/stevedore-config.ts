@@ -13,7 +13,27 @@ export interface StevedoreConfig {
     /** False when REDIS_URL was not given, so the launcher may start a private redis-server. */
     readonly explicit: boolean;
   };
-  readonly http: { readonly host: string; readonly port: number };
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    /** Largest request body accepted (JSON or form); larger ones get BAD_USER_INPUT. */
+    readonly bodyLimitBytes: number;
+    /** Origins allowed to call from a browser; empty: CORS closed (no CORS headers at all). */
+    readonly corsOrigins: readonly string[];
+  };
+  /** Requests per token per window, queries (reads) and mutations counted apart; 0: no limit. */
+  readonly rateLimits: {
+    readonly windowSeconds: number;
+    readonly queries: number;
+    readonly mutations: number;
+  };
+  /** graphql-ws bounds: open connections per token, live subscriptions per connection. */
+  readonly websocket: {
+    readonly maxConnectionsPerToken: number;
+    readonly maxSubscriptionsPerConnection: number;
+  };
+  /** A bearer token that may read /metrics only (admins always may); null: admins only. */
+  readonly metricsToken: string | null;
   /** Empty when STEVEDORE_API_TOKENS is unset: the api then generates one admin token at start-up. */
   readonly apiTokens: readonly ApiToken[];
   readonly worker: { readonly embedded: boolean; readonly concurrency: number };
@@ -38,7 +58,11 @@ export interface StevedoreConfig {
     readonly credentialsKey: string | null;
   };
   /** Operations over these are refused before they run (QUERY_TOO_COMPLEX), subscriptions too. */
-  readonly graphql: { readonly maxDepth: number; readonly maxCost: number };
+  readonly graphql: {
+    readonly maxDepth: number;
+    readonly maxCost: number;
+    readonly introspection: boolean;
+  };
   /** The audit trail keeps about this many newest entries. */
   readonly audit: { readonly maxEntries: number };
   /** The live catalogue's safety-net resync period; events keep it current in between. */
@@ -72,7 +96,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StevedoreConfi
   return {
     docker,
     redis: { url: vars.REDIS_URL ?? DEFAULT_REDIS_URL, explicit: vars.REDIS_URL !== undefined },
-    http: { host: vars.HOST, port: vars.PORT },
+    http: {
+      host: vars.HOST,
+      port: vars.PORT,
+      bodyLimitBytes: vars.HTTP_BODY_LIMIT_BYTES,
+      corsOrigins: listOf(vars.CORS_ORIGINS),
+    },
+    rateLimits: {
+      windowSeconds: vars.RATE_LIMIT_WINDOW_SECONDS,
+      queries: vars.RATE_LIMIT_QUERIES,
+      mutations: vars.RATE_LIMIT_MUTATIONS,
+    },
+    websocket: {
+      maxConnectionsPerToken: vars.WS_MAX_CONNECTIONS_PER_TOKEN,
+      maxSubscriptionsPerConnection: vars.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    },
+    metricsToken: vars.METRICS_TOKEN ?? null,
     apiTokens,
     worker: { embedded: vars.WORKER_EMBEDDED, concurrency: vars.WORKER_CONCURRENCY },
     jobs: {
@@ -88,7 +127,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StevedoreConfi
       dockerConfigDir: vars.DOCKER_CONFIG ?? null,
       credentialsKey: vars.STEVEDORE_CREDENTIALS_KEY ?? null,
     },
-    graphql: { maxDepth: vars.GRAPHQL_MAX_DEPTH, maxCost: vars.GRAPHQL_MAX_COST },
+    graphql: {
+      maxDepth: vars.GRAPHQL_MAX_DEPTH,
+      maxCost: vars.GRAPHQL_MAX_COST,
+      introspection: vars.GRAPHQL_INTROSPECTION,
+    },
     audit: { maxEntries: vars.AUDIT_MAX_ENTRIES },
     catalogue: { resyncMs: vars.CATALOGUE_RESYNC_SECONDS * 1000 },
     logLevel: vars.LOG_LEVEL,
@@ -103,6 +146,14 @@ function withoutEmptyValues(env: NodeJS.ProcessEnv): Record<string, string> {
       (entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '',
     ),
   );
+}
+
+/** A comma-separated list, blanks dropped. */
+function listOf(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 function collect<T>(problems: string[], parse: () => T): T | undefined {
