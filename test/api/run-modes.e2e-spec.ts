@@ -8,6 +8,7 @@ import { redisAnswers } from '../../apps/api/src/bootstrap/private-redis.js';
 import { findFreePort } from '../environment/free-port.js';
 import { readTestEnvironment } from '../environment/index.js';
 import { startApi, type ApiUnderTest } from '../support/api-under-test.js';
+import { eventually } from '../support/eventually.js';
 
 const env = readTestEnvironment();
 
@@ -139,7 +140,8 @@ describe('run modes', () => {
       const url = `${env.redis.url}/8`;
       const worker = run('dist/apps/worker/src/main.js', { DOCKER_HOST: env.docker.host, REDIS_URL: url });
       await waitFor(worker.output, /worker running/);
-      expect(await workerCount(url)).toBe(1);
+      // BullMQ's blocking connection registers a moment after the worker starts.
+      await eventually(async () => expect(await workerCount(url)).toBe(1), 10_000);
       worker.child.kill('SIGTERM');
       expect([0, 'SIGTERM']).toContain(await exited(worker.child));
       expect(await workerCount(url)).toBe(0);

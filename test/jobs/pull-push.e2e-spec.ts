@@ -3,7 +3,7 @@ import { readTestEnvironment } from '../environment/index.js';
 import { graphql, startApi, TEST_TOKENS, type ApiUnderTest } from '../support/api-under-test.js';
 import { subscribe } from '../support/graphql-subscription.js';
 import { getJob, JOB_FIELDS, pullImage, pushImage, settled, type JobNode } from '../support/jobs.js';
-import { RecordingLogger } from '../support/recording-logger.js';
+import { RecordingLogStream } from '../support/recording-logger.js';
 
 const env = readTestEnvironment();
 const docker = async (...args: string[]) => (await runDocker(env, args)).stdout;
@@ -16,14 +16,14 @@ async function removeLocally(id: string): Promise<void> {
 
 describe('pull and push jobs against the real daemon and registries', () => {
   let api: ApiUnderTest;
-  const logs = new RecordingLogger();
+  const logs = new RecordingLogStream();
 
   beforeAll(async () => {
     // The worker finds the auth registry's credentials in this config.json (written by docker login).
     api = await startApi(
       env,
       { DOCKER_CONFIG: env.dockerConfigDir, JOB_ATTEMPTS: '2', JOB_BACKOFF_MS: '200' },
-      { logger: logs },
+      { logs },
     );
   });
 

@@ -23,7 +23,7 @@ import {
   startWorkerProcess,
   type ServiceProcess,
 } from '../support/processes.js';
-import { RecordingLogger } from '../support/recording-logger.js';
+import { RecordingLogStream } from '../support/recording-logger.js';
 import { MiB, startSlowProxy, type SlowProxy } from '../support/slow-proxy.js';
 
 /**
@@ -127,7 +127,7 @@ describe('job resilience against the real daemon, registry and Redis', () => {
 
   describe('with the worker embedded in the api', () => {
     let api: ApiUnderTest;
-    const logs = new RecordingLogger();
+    const logs = new RecordingLogStream();
 
     beforeAll(async () => {
       // One job at a time, so a second pull stays queued behind a slow first one.
@@ -140,7 +140,7 @@ describe('job resilience against the real daemon, registry and Redis', () => {
           JOB_BACKOFF_MS: '500',
           STEVEDORE_STATE_DIR: stateDir,
         },
-        { logger: logs },
+        { logs },
       );
     });
 
@@ -282,9 +282,10 @@ describe('job resilience against the real daemon, registry and Redis', () => {
       expect(job).toMatchObject({ state: 'COMPLETED', imageId: large.id, error: null });
       expect(job.attempts).toBeGreaterThanOrEqual(2);
       expect(await isLocal(largeRef)).toBe(true);
-      const failures = logs.lines
-        .filter((line) => line.includes('job failed') && line.includes(queued.job!.id))
-        .map((line) => /code: '([A-Z_]+)'/.exec(line)?.[1] ?? '?');
+      const failures = logs
+        .entries()
+        .filter((entry) => entry.message === 'job failed' && entry.jobId === queued.job!.id)
+        .map((entry) => String(entry.code ?? '?'));
       console.info(
         `resilience: daemon stop took ${stopMs} ms, down ${downMs} ms; job COMPLETED after ${job.attempts} attempts ` +
           `(failed attempts: ${failures.join(', ')})`,

@@ -1,8 +1,9 @@
-import type { ConsoleLogger, INestApplication } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, type ApiToken, type Role, type StevedoreConfig } from '#libs/config';
 import { createApiApp } from '../../apps/api/src/app.factory.js';
 import type { TestEnvironment } from '../environment/types.js';
+import { discardedLogs, type RecordingLogStream } from './recording-logger.js';
 
 /** One token per role, long enough for the configuration's rule. */
 export const TEST_TOKENS: Record<Role, string> = {
@@ -25,7 +26,7 @@ export interface ApiUnderTest {
 export async function startApi(
   env: TestEnvironment,
   overrides: NodeJS.ProcessEnv = {},
-  options: { logger?: ConsoleLogger } = {},
+  options: { logs?: RecordingLogStream } = {},
 ): Promise<ApiUnderTest> {
   const config = loadConfig({
     DOCKER_HOST: env.docker.host,
@@ -35,14 +36,15 @@ export async function startApi(
     STEVEDORE_API_TOKENS: Object.entries(TEST_TOKENS)
       .map(([role, token]) => `${role}:${token}`)
       .join(','),
-    LOG_LEVEL: 'warn',
+    // A test that records logs sees every line, so secrets are looked for in all of them.
+    LOG_LEVEL: options.logs ? 'verbose' : 'warn',
     // Rate limits have their own tests; elsewhere they would only make the suite flaky.
     RATE_LIMIT_QUERIES: '0',
     RATE_LIMIT_MUTATIONS: '0',
     ...overrides,
   });
   const tokens: ApiToken[] = [...config.apiTokens];
-  const app = await createApiApp(config, tokens, { logger: options.logger ?? false });
+  const app = await createApiApp(config, tokens, { logDestination: options.logs ?? discardedLogs() });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { app, url: `http://127.0.0.1:${port}`, config, close: () => app.close() };

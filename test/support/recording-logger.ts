@@ -1,20 +1,26 @@
-import { inspect } from 'node:util';
-import { ConsoleLogger, type LogLevel } from '@nestjs/common';
+import { Writable } from 'node:stream';
 
-/** A Nest logger that prints nothing and keeps every line, so a test can search what was logged. */
-export class RecordingLogger extends ConsoleLogger {
+/** A log destination that prints nothing and keeps every line, so a test can search what was logged. */
+export class RecordingLogStream extends Writable {
   readonly lines: string[] = [];
 
-  constructor() {
-    super({ json: true, logLevels: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] });
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
   }
 
-  protected override printMessages(messages: unknown[], context?: string, logLevel?: LogLevel): void {
-    this.lines.push(inspect({ logLevel, context, messages }, { depth: 20, breakLength: Infinity }));
+  /** Every line, parsed. */
+  entries(): Record<string, unknown>[] {
+    return this.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
   }
 
   /** Everything logged, as one searchable text. */
   text(): string {
     return this.lines.join('\n');
   }
+}
+
+/** Where logs go when a test does not look at them. */
+export function discardedLogs(): Writable {
+  return new Writable({ write: (_chunk, _encoding, done) => done() });
 }

@@ -1,21 +1,33 @@
-import { ValidationPipe, type ConsoleLogger, type INestApplication } from '@nestjs/common';
+import { ValidationPipe, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { jsonLogger, type ApiToken, type StevedoreConfig } from '#libs/config';
+import type { DestinationStream } from 'pino';
+import type { ApiToken, StevedoreConfig } from '#libs/config';
 import { BadUserInputError } from '#libs/errors';
+import { PinoNestLogger } from '#libs/logging';
 import { AppModule } from './app.module.js';
 import { ProblemDetailsFilter } from './errors/problem-details.filter.js';
+import { withRequestId } from './errors/request-id.js';
+import { useSecurityHeaders } from './http/security-headers.js';
 
 /** Builds the api application, ready to listen; shared by main.ts and the end-to-end tests. */
 export async function createApiApp(
   config: StevedoreConfig,
   tokens: readonly ApiToken[],
-  options: { logger?: ConsoleLogger | false } = {},
+  options: { logDestination?: DestinationStream } = {},
 ): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, tokens), {
-    logger: options.logger ?? jsonLogger(config.logLevel),
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config, tokens, { logDestination: options.logDestination }),
+    // Body parsers are registered below, with the configured size limit.
+    { bufferLogs: true, bodyParser: false },
+  );
+  useSecurityHeaders(app);
+  app.useLogger(app.get(PinoNestLogger));
+  app.use(withRequestId);
+  app.useBodyParser('json', { limit: config.http.bodyLimitBytes });
+  app.useBodyParser('urlencoded', { limit: config.http.bodyLimitBytes, extended: true });
+  enableCors(app, config.http.corsOrigins);
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(
     new ValidationPipe({
@@ -30,8 +42,22 @@ export async function createApiApp(
     }),
   );
   setUpOpenApi(app);
-  app.enableShutdownHooks();
   return app;
+}
+
+/**
+ * Closed unless origins are configured: with no CORS headers a browser page of another origin
+ * cannot read any answer. Tokens travel in a header, never a cookie, so no credentials mode.
+ */
+function enableCors(app: INestApplication, origins: readonly string[]): void {
+  if (origins.length === 0) return;
+  app.enableCors({
+    origin: origins.includes('*') ? '*' : [...origins],
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'x-request-id'],
+    exposedHeaders: ['x-request-id', 'retry-after', 'location'],
+    maxAge: 600,
+  });
 }
 
 function setUpOpenApi(app: INestApplication): void {

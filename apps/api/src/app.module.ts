@@ -1,37 +1,55 @@
 import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { GraphQLModule } from '@nestjs/graphql';
-import { TokenAuthenticator } from '#libs/auth';
+import type { DestinationStream } from 'pino';
 import { ConfigModule, STEVEDORE_CONFIG, type ApiToken, type StevedoreConfig } from '#libs/config';
 import { DockerModule } from '#libs/docker';
 import { JobRunnerModule } from '#libs/job-runner';
 import { JobsModule } from '#libs/jobs';
+import { loggingModule } from '#libs/logging';
+import { RateLimitModule, REQUEST_QUOTA } from '#libs/rate-limit';
 import { AuditApiModule } from './audit/audit-api.module.js';
 import { AuthModule, mountAuthentication } from './auth/auth.module.js';
+import { requestIdOf } from './errors/request-id.js';
 import { graphqlOptions } from './graphql/graphql.options.js';
+import { GraphqlIdeModule } from './graphql/ide/graphql-ide.module.js';
+import { WebSocketGate } from './graphql/websocket-gate.js';
+import { WebSocketGateModule } from './graphql/websocket-gate.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ImagesModule } from './images/images.module.js';
 import { JobsApiModule } from './jobs/jobs.module.js';
+import { ShutdownModule } from './shutdown/shutdown.module.js';
+import { mountRestRateLimits } from './rate-limit/rest-rate-limit.middleware.js';
 
 @Module({})
 export class AppModule implements NestModule {
-  static forRoot(config: StevedoreConfig, tokens: readonly ApiToken[]): DynamicModule {
+  static forRoot(
+    config: StevedoreConfig,
+    tokens: readonly ApiToken[],
+    options: { logDestination?: DestinationStream } = {},
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
+        // First, so its middleware binds the request id to every line logged after it.
+        loggingModule({ level: config.logLevel, destination: options.logDestination, requestIdOf }),
         ConfigModule.forRoot(config),
+        ShutdownModule,
         DockerModule,
         JobsModule,
         AuthModule.forTokens(tokens),
+        RateLimitModule,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          inject: [TokenAuthenticator, STEVEDORE_CONFIG],
+          imports: [RateLimitModule, WebSocketGateModule],
+          inject: [WebSocketGate, STEVEDORE_CONFIG, REQUEST_QUOTA],
           useFactory: graphqlOptions,
         }),
         ImagesModule,
         JobsApiModule,
         AuditApiModule,
         HealthModule,
+        GraphqlIdeModule,
         ...(config.worker.embedded ? [JobRunnerModule] : []),
       ],
     };
@@ -39,5 +57,6 @@ export class AppModule implements NestModule {
 
   configure(consumer: MiddlewareConsumer): void {
     mountAuthentication(consumer);
+    mountRestRateLimits(consumer);
   }
 }

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import { Logger, type INestApplication } from '@nestjs/common';
 import { jsonLogger, loadConfigOrExit, type StevedoreConfig } from '#libs/config';
 import { createApiApp } from './app.factory.js';
 import { tokensOrGenerated } from './bootstrap/api-tokens.js';
+import { shutDownGracefully } from './shutdown/graceful-shutdown.js';
 import { redisAnswers, startPrivateRedis, type PrivateRedis } from './bootstrap/private-redis.js';
 
 async function main(): Promise<void> {
@@ -13,13 +14,13 @@ async function main(): Promise<void> {
 
   const { config: runConfig, privateRedis } = await withRedis(config, log);
   const { tokens, generated } = tokensOrGenerated(runConfig.apiTokens);
-  const app = await createApiApp(runConfig, tokens, { logger });
-  if (privateRedis) app.getHttpServer().once('close', () => void privateRedis.stop());
+  const app = await createApiApp(runConfig, tokens);
 
+  stopOnSignals(app, runConfig.jobs.shutdownGraceMs, log, async () => privateRedis?.stop());
   await app.listen(runConfig.http.port, runConfig.http.host);
   const base = `http://${runConfig.http.host}:${runConfig.http.port}`;
   log.log({
-    msg: 'Stevedore is listening',
+    message: 'Stevedore is listening',
     graphql: `${base}/graphql`,
     rest: `${base}/api/v1`,
     docs: `${base}/api/docs`,
@@ -27,11 +28,39 @@ async function main(): Promise<void> {
   if (generated) {
     // Logged once, on purpose: with no STEVEDORE_API_TOKENS this is the only way to learn it.
     log.warn({
-      msg: 'No STEVEDORE_API_TOKENS configured: generated an admin token for this run',
+      message: 'No STEVEDORE_API_TOKENS configured: generated an admin token for this run',
       graphql: `${base}/graphql`,
-      authorization: `Bearer ${generated.token}`,
+      // Not under a secret's name: redaction would hide the one place it can be read.
+      header: `Authorization: Bearer ${generated.token}`,
     });
   }
+}
+
+/**
+ * SIGTERM or SIGINT: drain (bounded by the grace period), then exit 0. An embedded worker's
+ * jobs get their own grace period inside app.close(), so the hard stop allows for both.
+ */
+function stopOnSignals(
+  app: INestApplication,
+  graceMs: number,
+  log: Logger,
+  afterClose: () => Promise<void>,
+): void {
+  const stop = (signal: NodeJS.Signals) => {
+    log.log({ message: 'shutting down', signal });
+    setTimeout(() => process.exit(1), 2 * graceMs + 10_000).unref();
+    shutDownGracefully(app, graceMs)
+      .then(afterClose)
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error({ message: 'shutdown failed', error: String(error) });
+          process.exit(1);
+        },
+      );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
 }
 
 /** With no REDIS_URL and nothing on the default address, run a private redis-server. */
@@ -43,7 +72,7 @@ async function withRedis(
   try {
     const privateRedis = await startPrivateRedis(config.stateDir);
     log.log({
-      msg: 'No Redis configured or running: started a private redis-server',
+      message: 'No Redis configured or running: started a private redis-server',
       url: privateRedis.url,
       dir: config.stateDir,
     });

@@ -1,18 +1,18 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { jsonLogger, loadConfigOrExit } from '#libs/config';
+import { loadConfigOrExit } from '#libs/config';
+import { PinoNestLogger } from '#libs/logging';
 import { WorkerModule } from './worker.module.js';
 
 /** A standalone worker: run as many as needed against one Redis; the api then sets WORKER_EMBEDDED=false. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = jsonLogger(config.logLevel);
-  Logger.overrideLogger(logger);
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger });
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { bufferLogs: true });
+  app.useLogger(app.get(PinoNestLogger));
   app.enableShutdownHooks();
   new Logger('Stevedore').log({
-    msg: 'worker running',
+    message: 'worker running',
     redis: redactUrl(config.redis.url),
     docker: config.docker.description,
   });

@@ -135,3 +135,13 @@ export class ImageHasMultipleTagsError extends DomainError {
     );
   }
 }
+
+/** A caller over its request budget; `retryAfterSeconds` travels as the Retry-After header. */
+export class RateLimitedError extends DomainError {
+  constructor(
+    readonly retryAfterSeconds: number,
+    what: string,
+  ) {
+    super('RATE_LIMITED', `Too many ${what} for this token; retry in ${retryAfterSeconds} s.`);
+  }
+}

@@ -78,6 +78,14 @@ export class AuditInterceptor implements NestInterceptor {
   }
 
   private async record(entry: NewAuditEntry): Promise<void> {
+    // The log line carries the request id (the audit entry does not); arguments stay in the audit.
+    this.logger.log({
+      message: 'change',
+      operation: entry.operation,
+      caller: entry.caller,
+      outcome: entry.outcome,
+      errorCode: entry.errorCode,
+    });
     try {
       await this.audit.record(entry);
     } catch (error) {

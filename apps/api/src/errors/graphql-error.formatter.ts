@@ -1,9 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { randomUUID } from 'node:crypto';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { DomainError } from '#libs/errors';
 import { isQueryTooComplex, QUERY_TOO_COMPLEX } from '../graphql/query-limits.js';
 import { toPublicError } from './public-error.js';
+import { currentRequestId } from './request-id.js';
 
 const logger = new Logger('GraphQL');
 
@@ -35,8 +37,8 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
       extensions: { code: 'BAD_USER_INPUT' },
     };
   }
-  const requestId = randomUUID();
-  const cause = unwrapResolverError(error);
+  const requestId = currentRequestId() ?? randomUUID();
+  const cause = domainCauseOf(unwrapResolverError(error));
   const publicError = toPublicError(cause, requestId);
   if (publicError.unexpected) {
     logger.error({
@@ -51,4 +53,11 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
     path: formatted.path,
     extensions: { code: publicError.code },
   };
+}
+
+/** Plugins refuse operations with a GraphQLError that wraps the domain error (for HTTP status). */
+function domainCauseOf(error: unknown): unknown {
+  return error instanceof GraphQLError && error.originalError instanceof DomainError
+    ? error.originalError
+    : error;
 }

@@ -1,5 +1,6 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { RateLimitedError } from '#libs/errors';
 import { requestIdOf } from './request-id.js';
 import { toPublicError } from './public-error.js';
 
@@ -24,6 +25,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (response.headersSent) return undefined;
 
     response.setHeader('x-request-id', requestId);
+    if (exception instanceof RateLimitedError) {
+      response.setHeader('retry-after', String(exception.retryAfterSeconds));
+    }
     if (request.path === GRAPHQL_PATH) {
       response
         .status(error.status)

@@ -1,4 +1,4 @@
-import { HttpException } from '@nestjs/common';
+import { HttpException, HttpStatus } from '@nestjs/common';
 import { DomainError, httpStatusOf, type ErrorCode } from '#libs/errors';
 
 /** What a client is told about a failure. */
@@ -23,7 +23,11 @@ export function toPublicError(error: unknown, requestId: string): PublicError {
   if (error instanceof HttpException && error.getStatus() < 500) {
     return {
       code: 'BAD_USER_INPUT',
-      status: error.getStatus(),
+      // The contract answers "over a size limit" with BAD_USER_INPUT's own status.
+      status:
+        error.getStatus() === HttpStatus.PAYLOAD_TOO_LARGE
+          ? httpStatusOf('BAD_USER_INPUT')
+          : error.getStatus(),
       message: httpMessage(error),
       unexpected: false,
     };

@@ -1,57 +1,44 @@
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import { ApolloDriver } from '@nestjs/apollo';
-import type { Context } from 'graphql-ws';
-import type { WebSocket } from 'ws';
-import type { Principal, TokenAuthenticator } from '#libs/auth';
 import type { StevedoreConfig } from '#libs/config';
+import type { RequestQuota } from '#libs/rate-limit';
 import type { AuthenticatedRequest } from '../auth/authentication.middleware.js';
 import { formatGraphQLError } from '../errors/graphql-error.formatter.js';
 import { GRAPHQL_PATH } from '../errors/problem-details.filter.js';
 import { queryLimitRules, validateWithLimits } from './query-limits.js';
-
-/** What graphql-ws keeps per connection: the socket, and who authenticated in connection_init. */
-type SocketExtra = { socket: WebSocket; principal?: Principal };
-
-/** graphql-ws close code for a connection_init without a valid token. */
-export const WS_UNAUTHORIZED = 4401;
+import { rateLimitPlugin } from './rate-limit.plugin.js';
+import type { SocketExtra, WebSocketGate } from './websocket-gate.js';
 
 /** Apollo on Express: code-first schema kept in memory (schema.gql is emitted by `npm run schema`). */
 export function graphqlOptions(
-  authenticator: TokenAuthenticator,
+  gate: WebSocketGate,
   config: StevedoreConfig,
+  quota: RequestQuota,
 ): ApolloDriverConfig {
   return {
     driver: ApolloDriver,
     path: GRAPHQL_PATH,
     autoSchemaFile: true,
     sortSchema: true,
-    introspection: true,
-    // The offline IDE is its own piece of work; Apollo's landing pages load from CDNs.
+    introspection: config.graphql.introspection,
+    // Apollo's and Nest's landing pages load from CDNs; the IDE module serves an offline one.
     graphiql: false,
+    playground: false,
     autoTransformHttpErrors: false,
     includeStacktraceInErrorResponses: false,
     formatError: formatGraphQLError,
     validationRules: queryLimitRules(config.graphql),
+    plugins: [rateLimitPlugin(quota)],
     subscriptions: {
       'graphql-ws': {
         path: GRAPHQL_PATH,
-        // Apollo's validation rules do not run here: the same limits, applied by graphql-ws.
-        // (@nestjs/graphql passes its options to graphql-ws's useServer as they are, `validate`
-        // included, though its type lists only some of them.)
-        ...({ validate: validateWithLimits(config.graphql) } as object),
-        // HTTP middleware never sees a WebSocket's messages: authenticate connection_init here.
-        onConnect: (context: Context<Record<string, unknown> | undefined, unknown>) => {
-          const extra = context.extra as SocketExtra;
-          try {
-            extra.principal = authenticator.authenticate(
-              String(context.connectionParams?.authorization ?? ''),
-            );
-            return true;
-          } catch {
-            extra.socket.close(WS_UNAUTHORIZED, 'Unauthorized');
-            return false;
-          }
-        },
+        // Apollo's validation rules and plugins do not run here: graphql-ws applies the same
+        // limits, and the gate the same authentication and budgets. (@nestjs/graphql passes
+        // these options to graphql-ws's useServer as they are, though its type lists only some.)
+        ...({
+          validate: validateWithLimits(config.graphql),
+          ...gate.hooks(),
+        } as object),
       },
     },
     // Over HTTP the request carries the principal; over graphql-ws the connection does.

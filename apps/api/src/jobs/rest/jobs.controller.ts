@@ -24,7 +24,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { from, map, type Observable } from 'rxjs';
+import { from, fromEvent, map, takeUntil, type Observable } from 'rxjs';
 import type { Principal } from '#libs/auth';
 import { JobNotFoundError } from '#libs/errors';
 import { callerOf, CurrentPrincipal } from '../../auth/current-principal.decorator.js';
@@ -36,6 +36,7 @@ import { JobUpdates } from '../job-updates.js';
 import { toJob } from '../models/job.mapper.js';
 import { JobExistsGuard } from './job-exists.guard.js';
 import { JobDto, JobListDto, ListJobsQuery } from './job.dto.js';
+import { ShutdownSignal } from '../../shutdown/graceful-shutdown.js';
 
 /** Pulls and pushes for other services: queued at once (202 + Location), followed by polling or SSE. */
 @ApiTags('jobs')
@@ -45,6 +46,7 @@ export class JobsController {
   constructor(
     private readonly jobs: ImageJobsService,
     private readonly updates: JobUpdates,
+    private readonly shutdown: ShutdownSignal,
   ) {}
 
   @Post('images/pull')
@@ -148,7 +150,11 @@ export class JobsController {
   @ApiProduces('text/event-stream')
   @ApiProblemResponses('JOB_NOT_FOUND', 'UNAUTHENTICATED', 'QUEUE_UNAVAILABLE')
   events(@Param('id') id: string): Observable<MessageEvent> {
-    return from(this.updates.follow(id)).pipe(map((record) => ({ type: 'job', data: toJob(record) })));
+    return from(this.updates.follow(id)).pipe(
+      map((record) => ({ type: 'job', data: toJob(record) })),
+      // A shutting-down api ends the stream; the client reconnects to another replica.
+      takeUntil(fromEvent(this.shutdown.signal, 'abort')),
+    );
   }
 }
 

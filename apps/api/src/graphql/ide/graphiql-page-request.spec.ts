@@ -1,0 +1,66 @@
+import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
+import express, { type Request } from 'express';
+import { isAnonymousGraphiqlPageRequest, isGraphiqlPageRequest } from './graphiql-page-request.js';
+
+/** What Apollo Server itself decides: does this request get the landing page? */
+const apollo = new ApolloServer({ typeDefs: 'type Query { up: Boolean }' }) as unknown as {
+  prefersHTML(request: HTTPGraphQLRequest): boolean;
+};
+
+function apolloServesPage(method: string, accept: string | undefined): boolean {
+  const headers = new HeaderMap(accept === undefined ? [] : [['accept', accept]]);
+  return apollo.prefersHTML({ method, headers, search: '', body: {} });
+}
+
+function expressRequest(method: string, url: string, accept: string | undefined): Request {
+  const request = Object.create(express.request) as Request;
+  return Object.assign(request, {
+    method,
+    originalUrl: url,
+    url,
+    headers: accept === undefined ? {} : { accept },
+  });
+}
+
+const BROWSER_NAVIGATION =
+  'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8';
+
+describe('isGraphiqlPageRequest', () => {
+  it.each([
+    ['GET', BROWSER_NAVIGATION, true],
+    ['GET', 'text/html', true],
+    ['GET', 'application/json, text/html', false],
+    ['GET', 'application/json;q=0.5, text/html', true],
+    ['GET', 'text/html;q=0.5, application/json', false],
+    ['GET', 'text/*', true],
+    ['GET', '*/*', false],
+    ['GET', 'application/graphql-response+json, text/html;q=0.9', false],
+    ['GET', 'multipart/mixed, text/html', false],
+    ['GET', 'text/plain', false],
+    ['GET', '', false],
+    ['GET', undefined, false],
+    ['POST', BROWSER_NAVIGATION, false],
+    ['HEAD', BROWSER_NAVIGATION, false],
+  ])('decides %s with Accept %j as Apollo Server does (page: %s)', (method, accept, page) => {
+    expect(apolloServesPage(method, accept)).toBe(page);
+    expect(isGraphiqlPageRequest(expressRequest(method, '/graphql', accept))).toBe(page);
+  });
+
+  it('concerns /graphql only', () => {
+    expect(isGraphiqlPageRequest(expressRequest('GET', '/graphql', 'text/html'))).toBe(true);
+    expect(isGraphiqlPageRequest(expressRequest('GET', '/graphql/', 'text/html'))).toBe(false);
+    expect(isGraphiqlPageRequest(expressRequest('GET', '/api/docs', 'text/html'))).toBe(false);
+  });
+});
+
+describe('isAnonymousGraphiqlPageRequest', () => {
+  it('lets the bare page through, and nothing with a query string', () => {
+    expect(isAnonymousGraphiqlPageRequest(expressRequest('GET', '/graphql', BROWSER_NAVIGATION))).toBe(true);
+    for (const search of ['?query={__typename}', '?extensions={}', '?x=1']) {
+      expect(
+        isAnonymousGraphiqlPageRequest(expressRequest('GET', `/graphql${search}`, BROWSER_NAVIGATION)),
+      ).toBe(false);
+    }
+    expect(isAnonymousGraphiqlPageRequest(expressRequest('GET', '/graphql', 'application/json'))).toBe(false);
+  });
+});

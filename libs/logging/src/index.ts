@@ -1,0 +1,3 @@
+export * from './logging.module.js';
+export * from './redaction.js';
+export { Logger as PinoNestLogger } from 'nestjs-pino';

@@ -1,0 +1,3 @@
+export * from './request-quota.port.js';
+export * from './redis-request-quota.adapter.js';
+export * from './rate-limit.module.js';
