@@ -8,6 +8,7 @@ import { JobRunnerModule } from '#libs/job-runner';
 import { JobsModule } from '#libs/jobs';
 import { loggingModule } from '#libs/logging';
 import { RateLimitModule, REQUEST_QUOTA } from '#libs/rate-limit';
+import { QueueDashboardModule } from './admin/queue-dashboard.module.js';
 import { AuditApiModule } from './audit/audit-api.module.js';
 import { AuthModule, mountAuthentication } from './auth/auth.module.js';
 import { requestIdOf } from './errors/request-id.js';
@@ -18,6 +19,7 @@ import { WebSocketGateModule } from './graphql/websocket-gate.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ImagesModule } from './images/images.module.js';
 import { JobsApiModule } from './jobs/jobs.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { ShutdownModule } from './shutdown/shutdown.module.js';
 import { mountRestRateLimits } from './rate-limit/rest-rate-limit.middleware.js';
 
@@ -50,6 +52,8 @@ export class AppModule implements NestModule {
         AuditApiModule,
         HealthModule,
         GraphqlIdeModule,
+        MetricsModule,
+        QueueDashboardModule,
         ...(config.worker.embedded ? [JobRunnerModule] : []),
       ],
     };

@@ -101,6 +101,18 @@ describe('LiveCatalogue', () => {
       expect(live.status().lastSyncAt).toBe(snapshot.takenAt);
     });
 
+    it('latest() hands over the last synced snapshot without syncing, and keeps it while the daemon is down', async () => {
+      expect(live.latest()).toBeNull();
+      expect(engine.calls.listImages).toBe(0);
+      const synced = await live.current();
+      expect(live.latest()).toBe(synced);
+      engine.goDown();
+      await expect(live.refresh()).rejects.toBeInstanceOf(DockerUnavailableError);
+      const listings = engine.calls.listImages;
+      expect(live.latest()).toBe(synced);
+      expect(engine.calls.listImages).toBe(listings);
+    });
+
     it('shares one sync between concurrent reads while not following', async () => {
       const release = engine.hold('listImages');
       const reads = [live.current(), live.current(), live.current()];

@@ -130,6 +130,15 @@ export class LiveCatalogue implements OnApplicationBootstrap, OnApplicationShutd
     };
   }
 
+  /**
+   * The snapshot of the last successful sync, as it is: no daemon call, possibly stale (see
+   * status().fresh); null before the first sync. For readers that must never wait on the daemon,
+   * such as metrics scrapes.
+   */
+  latest(): CatalogueSnapshot | null {
+    return this.snapshot;
+  }
+
   /** Calls `listener` for each image event after the catalogue shows it; returns the unsubscribe. */
   onImageEvent(listener: (event: CatalogueImageEvent) => void): () => void {
     this.listeners.add(listener);

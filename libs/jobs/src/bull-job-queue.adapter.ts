@@ -6,11 +6,11 @@ import { QueueEvents, QueueEventsProducer, type JobsOptions, type Queue } from '
 import { Redis } from 'ioredis';
 import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
 import { DomainError, JobNotCancellableError, JobNotFoundError, QueueUnavailableError } from '#libs/errors';
-import { toJobRecord, type BullJobFields } from './bull-job-record.js';
-import type { JobName, JobPayloads } from './job-definitions.js';
-import type { JobQueue, QueueCounts } from './job-queue.port.js';
-import { isFinal, type JobRecord } from './job-record.js';
-import { CANCEL_CHANNEL, IMAGE_QUEUE } from './queue.constants.js';
+import { publicStateOf, toJobRecord, type BullJobFields, type JobStateFields } from './bull-job-record.js';
+import { KIND_OF_JOB, type JobName, type JobPayloads } from './job-definitions.js';
+import type { JobCensus, JobCountsByKind, JobQueue, QueueCounts } from './job-queue.port.js';
+import { isFinal, JOB_STATES, type JobRecord, type JobState } from './job-record.js';
+import { CANCEL_CHANNEL, IMAGE_QUEUE, JOB_KINDS, type JobKind } from './queue.constants.js';
 import { bullConnection } from './redis-connection.js';
 
 /**
@@ -31,10 +31,22 @@ const CHANGE_EVENTS = [
 ] as const;
 /** How long cancel waits for a worker to abort an active job before answering. */
 const CANCEL_WAIT_MS = 10_000;
+/**
+ * Per BullMQ state, the fields of a job's hash that its kind and public state depend on (see
+ * publicStateOf): a census reads only these, not whole jobs with their progress and results.
+ */
+const CENSUS_FIELDS = {
+  waiting: ['name', 'data'],
+  prioritized: ['name', 'data'],
+  delayed: ['name', 'data'],
+  active: ['name', 'data', 'progress'],
+  completed: ['name'],
+  failed: ['name', 'failedReason'],
+} as const satisfies Record<string, readonly string[]>;
 
 /** The JobQueue port on BullMQ: jobs in Redis, changes from QueueEvents, cancellation over pub/sub. */
 @Injectable()
-export class BullJobQueue implements JobQueue, OnModuleDestroy {
+export class BullJobQueue implements JobQueue, JobCensus, OnModuleDestroy {
   private readonly logger = new Logger(BullJobQueue.name);
   private readonly listeners = new Set<(record: JobRecord) => void>();
   /** Per job, the record fetches in event order, so a late fetch never overtakes a newer one. */
@@ -127,6 +139,39 @@ export class BullJobQueue implements JobQueue, OnModuleDestroy {
     };
   }
 
+  async countsByKind(): Promise<JobCountsByKind> {
+    const counts = Object.fromEntries(
+      JOB_KINDS.map((kind) => [kind, Object.fromEntries(JOB_STATES.map((state) => [state, 0]))]),
+    ) as Record<JobKind, Record<JobState, number>>;
+    const client = await this.guard(() => this.queue.getBackend().client);
+    await this.guard(() =>
+      Promise.all(
+        Object.entries(CENSUS_FIELDS).map(async ([bullState, fields]) => {
+          const ids = await this.queue.getRanges([bullState as keyof typeof CENSUS_FIELDS], 0, -1);
+          // Pipelined on one connection (none waits for the answer of another): not a round trip each.
+          const rows = await Promise.all(ids.map((id) => client.hmget(this.queue.toKey(id), ...fields)));
+          for (const row of rows) {
+            const job = Object.fromEntries(fields.map((field, index) => [field, row[index] ?? null]));
+            const name = job['name'];
+            // A job removed between the two reads has no name any more.
+            if (!name || !Object.hasOwn(KIND_OF_JOB, name)) continue;
+            const kind = KIND_OF_JOB[name as JobName];
+            const state = publicStateOf(
+              {
+                data: (parseJson(job['data']) as JobStateFields['data'] | null) ?? {},
+                progress: parseJson(job['progress']),
+                failedReason: job['failedReason'] ?? undefined,
+              },
+              bullState,
+            );
+            if (state) counts[kind][state] += 1;
+          }
+        }),
+      ),
+    );
+    return counts;
+  }
+
   onChange(listener: (record: JobRecord) => void): () => void {
     this.listeners.add(listener);
     this.startEvents();
@@ -211,5 +256,15 @@ export class BullJobQueue implements JobQueue, OnModuleDestroy {
         cause: error,
       });
     }
+  }
+}
+
+/** A JSON field of a job's hash; null when absent or not JSON. */
+function parseJson(text: string | null | undefined): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
   }
 }

@@ -23,9 +23,16 @@ export interface BullJobFields {
   readonly finishedOn?: number;
 }
 
+/** What a job's public state depends on besides its BullMQ state. */
+export interface JobStateFields {
+  readonly data: { readonly cancelRequested?: boolean };
+  readonly progress: unknown;
+  readonly failedReason?: string;
+}
+
 /** BullMQ's view (`getState()`) to the public one; null when the job no longer exists. */
 export function toJobRecord(job: BullJobFields, bullState: string): JobRecord | null {
-  const state = publicState(job, bullState);
+  const state = publicStateOf(job, bullState);
   if (state === null || !(job.name in KIND_OF_JOB)) return null;
   const failure = state === 'FAILED' ? parseFailedReason(job.failedReason) : null;
   const result = (job.returnvalue ?? null) as ImageJobResult | null;
@@ -47,7 +54,8 @@ export function toJobRecord(job: BullJobFields, bullState: string): JobRecord | 
   };
 }
 
-function publicState(job: BullJobFields, bullState: string): JobState | null {
+/** The public state of a job in a BullMQ state; null for a job that no longer exists. */
+export function publicStateOf(job: JobStateFields, bullState: string): JobState | null {
   switch (bullState) {
     case 'completed':
       return 'COMPLETED';

@@ -1,5 +1,6 @@
 import type { JobName, JobPayloads } from './job-definitions.js';
-import type { JobRecord } from './job-record.js';
+import type { JobRecord, JobState } from './job-record.js';
+import type { JobKind } from './queue.constants.js';
 
 /** Jobs by state, for health details and metrics. */
 export interface QueueCounts {
@@ -38,3 +39,17 @@ export interface JobQueue {
 }
 
 export const JOB_QUEUE = Symbol('JobQueue');
+
+/** Jobs the queue keeps, by kind and public state (QUEUED, ACTIVE, COMPLETED, …). */
+export type JobCountsByKind = Readonly<Record<JobKind, Readonly<Record<JobState, number>>>>;
+
+/**
+ * Read-only statistics of the queue, for metrics. Apart from JobQueue, so that services (and
+ * their fakes of the queue) need not know of it.
+ */
+export interface JobCensus {
+  /** Counts finished jobs only as far as the queue still keeps them (JOB_KEEP_SECONDS, JOB_KEEP_COUNT). */
+  countsByKind(): Promise<JobCountsByKind>;
+}
+
+export const JOB_CENSUS = Symbol('JobCensus');

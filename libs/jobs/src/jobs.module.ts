@@ -3,7 +3,7 @@ import { Module } from '@nestjs/common';
 import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
 import { BullJobQueue } from './bull-job-queue.adapter.js';
 import { CREDENTIAL_SEALER, credentialSealerProvider } from './credential-sealer.provider.js';
-import { JOB_QUEUE } from './job-queue.port.js';
+import { JOB_CENSUS, JOB_QUEUE } from './job-queue.port.js';
 import { IMAGE_QUEUE } from './queue.constants.js';
 import { bullConnection } from './redis-connection.js';
 import { RedisProbe } from './redis-probe.js';
@@ -21,8 +21,9 @@ import { RedisProbe } from './redis-probe.js';
     RedisProbe,
     BullJobQueue,
     { provide: JOB_QUEUE, useExisting: BullJobQueue },
+    { provide: JOB_CENSUS, useExisting: BullJobQueue },
     credentialSealerProvider,
   ],
-  exports: [BullModule, RedisProbe, JOB_QUEUE, CREDENTIAL_SEALER],
+  exports: [BullModule, RedisProbe, JOB_QUEUE, JOB_CENSUS, CREDENTIAL_SEALER],
 })
 export class JobsModule {}

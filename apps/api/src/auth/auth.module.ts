@@ -23,7 +23,7 @@ export class AuthModule {
 }
 
 /** Routes anyone may call: probes, and the API description (it holds no data). */
-export const OPEN_ROUTES = ['health/{*path}', 'api/docs', 'api/docs/{*path}', 'api/docs-json'];
+export const OPEN_ROUTES = ['health/{*path}', 'api/docs', 'api/docs/{*path}', 'api/docs-json', 'metrics'];
 
 /** Puts authentication in front of every route but the open ones, GraphQL included. */
 export function mountAuthentication(consumer: MiddlewareConsumer): void {

@@ -1,0 +1,36 @@
+import { Global, Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { CatalogueModule } from '#libs/catalogue';
+import { JobsModule } from '#libs/jobs';
+import { GraphQLMetricsPlugin } from './graphql-metrics.plugin.js';
+import { HttpMetricsMiddleware } from './http-metrics.middleware.js';
+import { JobMetrics } from './job-metrics.js';
+import { MetricsAccess } from './metrics-access.js';
+import { metricsRegistryProvider } from './metrics-registry.js';
+import { MetricsController } from './metrics.controller.js';
+import { RequestMetrics } from './request-metrics.js';
+import { StateGauges } from './state-gauges.js';
+
+/**
+ * Prometheus metrics at GET /metrics, in a registry of this app's own.
+ *
+ * Global only so that Nest mounts its middleware with the global modules', before the root
+ * module's authentication middleware: requests refused there (401) are timed too.
+ */
+@Global()
+@Module({
+  imports: [JobsModule, CatalogueModule],
+  providers: [
+    metricsRegistryProvider,
+    MetricsAccess,
+    RequestMetrics,
+    GraphQLMetricsPlugin,
+    JobMetrics,
+    StateGauges,
+  ],
+  controllers: [MetricsController],
+})
+export class MetricsModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware).forRoutes('{*path}');
+  }
+}
