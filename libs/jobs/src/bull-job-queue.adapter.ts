@@ -12,6 +12,7 @@ import type { JobCensus, JobCountsByKind, JobQueue, QueueCounts } from './job-qu
 import { isFinal, JOB_STATES, type JobRecord, type JobState } from './job-record.js';
 import { CANCEL_CHANNEL, IMAGE_QUEUE, JOB_KINDS, type JobKind } from './queue.constants.js';
 import { bullConnection } from './redis-connection.js';
+import { RedisProbe } from './redis-probe.js';
 
 /**
  * Our own event on the queue's event stream: a queued job was cancelled. BullMQ's updateData
@@ -44,6 +45,9 @@ const CENSUS_FIELDS = {
   failed: ['name', 'failedReason'],
 } as const satisfies Record<string, readonly string[]>;
 
+/** Longest wait for Redis on behalf of a caller before QUEUE_UNAVAILABLE. */
+const REDIS_ANSWER_MS = 5_000;
+
 /** The JobQueue port on BullMQ: jobs in Redis, changes from QueueEvents, cancellation over pub/sub. */
 @Injectable()
 export class BullJobQueue implements JobQueue, JobCensus, OnModuleDestroy {
@@ -58,6 +62,7 @@ export class BullJobQueue implements JobQueue, JobCensus, OnModuleDestroy {
   constructor(
     @InjectQueue(IMAGE_QUEUE) private readonly queue: Queue,
     @Inject(STEVEDORE_CONFIG) private readonly config: StevedoreConfig,
+    private readonly redis: RedisProbe,
   ) {}
 
   async add<N extends JobName>(
@@ -246,15 +251,28 @@ export class BullJobQueue implements JobQueue, JobCensus, OnModuleDestroy {
     return this.publisher;
   }
 
-  /** Redis errors become QUEUE_UNAVAILABLE; domain errors pass through. */
+  /**
+   * Redis errors become QUEUE_UNAVAILABLE; domain errors pass through. BullMQ's connection
+   * queues commands while Redis is down and would wait for it forever, so a ping on a
+   * connection without an offline queue answers first (no command is left queued to run later,
+   * such as a job the caller was told was not queued), and a bound covers Redis going away
+   * between the two.
+   */
   private async guard<T>(operation: () => Promise<T>): Promise<T> {
+    await this.redis.ping();
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_ANSWER_MS} ms`)), REDIS_ANSWER_MS);
+    });
     try {
-      return await operation();
+      return await Promise.race([operation(), bound]);
     } catch (error) {
       if (error instanceof DomainError) throw error;
       throw new QueueUnavailableError(error instanceof Error ? error.message : String(error), {
         cause: error,
       });
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
