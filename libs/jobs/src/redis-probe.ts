@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
 import { QueueUnavailableError } from '#libs/errors';
@@ -8,8 +8,9 @@ import { QueueUnavailableError } from '#libs/errors';
  * once while Redis is down instead of waiting behind BullMQ's retrying connections.
  */
 @Injectable()
-export class RedisProbe implements OnModuleDestroy {
+export class RedisProbe implements OnModuleInit, OnModuleDestroy {
   private readonly client: Redis;
+  private connecting: Promise<void> | null = null;
 
   constructor(@Inject(STEVEDORE_CONFIG) config: StevedoreConfig) {
     this.client = new Redis(config.redis.url, {
@@ -21,13 +22,24 @@ export class RedisProbe implements OnModuleDestroy {
     this.client.on('error', () => undefined);
   }
 
+  /** Connected at start-up, so the first callers (often several at once) find it ready. */
+  async onModuleInit(): Promise<void> {
+    await this.connect().catch(() => undefined);
+  }
+
   async ping(): Promise<void> {
     try {
-      if (this.client.status === 'wait') await this.client.connect();
+      if (this.client.status === 'wait' || this.client.status === 'connecting') await this.connect();
       await this.client.ping();
     } catch (error) {
       throw new QueueUnavailableError((error as Error).message, { cause: error });
     }
+  }
+
+  /** One connection attempt shared by whoever asks while it is under way. */
+  private connect(): Promise<void> {
+    this.connecting ??= this.client.connect().finally(() => (this.connecting = null));
+    return this.connecting;
   }
 
   onModuleDestroy(): void {

@@ -16,10 +16,17 @@ export function useSecurityHeaders(app: INestApplication): void {
   const everywhere = helmet({
     contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
   });
-  const onGraphiqlPage = helmet({
-    contentSecurityPolicy: { useDefaults: false, directives: graphiqlPage().contentSecurityPolicy },
+  // Built with the page, on its first request (the page's script hashes are its CSP).
+  let onGraphiqlPage: Promise<ReturnType<typeof helmet>> | undefined;
+  const graphiqlPageHeaders = () =>
+    (onGraphiqlPage ??= graphiqlPage().then((page) =>
+      helmet({ contentSecurityPolicy: { useDefaults: false, directives: page.contentSecurityPolicy } }),
+    ));
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    if (!isGraphiqlPageRequest(request)) return everywhere(request, response, next);
+    graphiqlPageHeaders().then(
+      (headers) => headers(request, response, next),
+      (error: unknown) => next(error),
+    );
   });
-  app.use((request: Request, response: Response, next: NextFunction) =>
-    (isGraphiqlPageRequest(request) ? onGraphiqlPage : everywhere)(request, response, next),
-  );
 }

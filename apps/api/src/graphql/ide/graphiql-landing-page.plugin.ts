@@ -9,10 +9,9 @@ import { graphiqlPage } from './graphiql-page.js';
 @Plugin()
 export class GraphiqlLandingPagePlugin implements ApolloServerPlugin {
   async serverWillStart(): Promise<GraphQLServerListener> {
-    const { html } = graphiqlPage();
     return {
       async renderLandingPage() {
-        return { html };
+        return { html: async () => (await graphiqlPage()).html };
       },
     };
   }

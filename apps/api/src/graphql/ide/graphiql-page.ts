@@ -1,12 +1,4 @@
 import { createHash } from 'node:crypto';
-import {
-  css,
-  editorWorkerService,
-  favicon,
-  graphqlWorker,
-  js,
-  jsonWorker,
-} from '@graphql-yoga/render-graphiql/graphiql';
 
 /** The IDE page, and the Content-Security-Policy directives it needs to run (and nothing more). */
 export interface GraphiqlPage {
@@ -78,8 +70,10 @@ const GRAPHIQL_BOOTSTRAP = `(() => {
   });
 })();`;
 
+type GraphiqlFiles = typeof import('@graphql-yoga/render-graphiql/graphiql');
+
 /** GraphiQL itself, with Monaco's workers made from blobs, as @graphql-yoga/render-graphiql does. */
-const GRAPHIQL_LIBRARY = `(() => {
+const graphiqlLibrary = ({ editorWorkerService, jsonWorker, graphqlWorker, js }: GraphiqlFiles) => `(() => {
   const workerUrl = (source) => URL.createObjectURL(new Blob([source], { type: 'application/javascript' }));
   const workers = {
     editorWorkerService: workerUrl(${scriptSafeJson(editorWorkerService)}),
@@ -90,14 +84,23 @@ const GRAPHIQL_LIBRARY = `(() => {
 })();
 ${js}`;
 
-let built: GraphiqlPage | undefined;
+let built: Promise<GraphiqlPage> | undefined;
 
 /**
  * The self-contained page, built once (the scripts are some 9 MB): everything inline, so it needs
  * no CDN and no other route. Its two scripts are allowed by their SHA-256, not 'unsafe-inline'.
+ * GraphiQL's files (about 46 MB in memory) are loaded on the first request for the page, not at
+ * start-up: an api nobody opens the IDE on never holds them.
  */
-export function graphiqlPage(): GraphiqlPage {
-  built ??= {
+export function graphiqlPage(): Promise<GraphiqlPage> {
+  built ??= import('@graphql-yoga/render-graphiql/graphiql').then(buildPage);
+  return built;
+}
+
+function buildPage(files: GraphiqlFiles): GraphiqlPage {
+  const { css, favicon } = files;
+  const library = graphiqlLibrary(files);
+  return {
     html: `<!doctype html>
 <html lang="en">
   <head>
@@ -109,14 +112,14 @@ export function graphiqlPage(): GraphiqlPage {
   <body id="body" class="no-focus-outline">
     <noscript>You need to enable JavaScript to run this app.</noscript>
     <div id="root"></div>
-    <script>${GRAPHIQL_LIBRARY}</script>
+    <script>${library}</script>
     <script>${GRAPHIQL_BOOTSTRAP}</script>
   </body>
 </html>
 `,
     contentSecurityPolicy: {
       'default-src': ["'self'"],
-      'script-src': [sha256Source(GRAPHIQL_LIBRARY), sha256Source(GRAPHIQL_BOOTSTRAP)],
+      'script-src': [sha256Source(library), sha256Source(GRAPHIQL_BOOTSTRAP)],
       'script-src-attr': ["'none'"],
       // Monaco and GraphiQL's components set styles at run time.
       'style-src': ["'self'", "'unsafe-inline'"],
@@ -133,7 +136,6 @@ export function graphiqlPage(): GraphiqlPage {
       'frame-ancestors': ["'self'"],
     },
   };
-  return built;
 }
 
 /** JSON that cannot end the <script> element it sits in. */
