@@ -29,7 +29,7 @@ export class RedisProbe implements OnModuleInit, OnModuleDestroy {
 
   async ping(): Promise<void> {
     try {
-      if (this.client.status === 'wait' || this.client.status === 'connecting') await this.connect();
+      if (['wait', 'connecting', 'connect'].includes(this.client.status)) await this.connect();
       await this.client.ping();
     } catch (error) {
       throw new QueueUnavailableError((error as Error).message, { cause: error });

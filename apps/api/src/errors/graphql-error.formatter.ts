@@ -30,7 +30,10 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
     };
   }
   const apolloCode = formatted.extensions?.code;
-  if (typeof apolloCode === 'string' && APOLLO_INPUT_CODES.has(apolloCode)) {
+  if (
+    (typeof apolloCode === 'string' && APOLLO_INPUT_CODES.has(apolloCode)) ||
+    isApolloRequestRefusal(error)
+  ) {
     return {
       message: formatted.message,
       locations: formatted.locations,
@@ -53,6 +56,16 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
     path: formatted.path,
     extensions: { code: publicError.code },
   };
+}
+
+/**
+ * Apollo refuses some requests (a persisted-query hash it cannot use, say) with a bare
+ * GraphQLError that carries only an HTTP 4xx status: the caller's input, too.
+ */
+function isApolloRequestRefusal(error: unknown): boolean {
+  if (!(error instanceof GraphQLError) || error.originalError) return false;
+  const status = (error.extensions['http'] as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }
 
 /** Plugins refuse operations with a GraphQLError that wraps the domain error (for HTTP status). */

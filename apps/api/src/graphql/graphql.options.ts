@@ -7,6 +7,7 @@ import { formatGraphQLError } from '../errors/graphql-error.formatter.js';
 import { GRAPHQL_PATH } from '../errors/problem-details.filter.js';
 import { queryLimitRules, validateWithLimits } from './query-limits.js';
 import { rateLimitPlugin } from './rate-limit.plugin.js';
+import { subscriptionsOverWebSocketOnly } from './subscriptions-over-websocket.plugin.js';
 import type { SocketExtra, WebSocketGate } from './websocket-gate.js';
 
 /** Apollo on Express: code-first schema kept in memory (schema.gql is emitted by `npm run schema`). */
@@ -28,7 +29,7 @@ export function graphqlOptions(
     includeStacktraceInErrorResponses: false,
     formatError: formatGraphQLError,
     validationRules: queryLimitRules(config.graphql),
-    plugins: [rateLimitPlugin(quota)],
+    plugins: [subscriptionsOverWebSocketOnly(), rateLimitPlugin(quota)],
     subscriptions: {
       'graphql-ws': {
         path: GRAPHQL_PATH,

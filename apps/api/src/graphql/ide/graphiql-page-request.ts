@@ -39,7 +39,14 @@ export function isAnonymousGraphiqlPageRequest(request: Request): boolean {
   return isGraphiqlPageRequest(request) && pathOf(request).search === '';
 }
 
-function pathOf(request: Request): URL {
-  // originalUrl: middleware mounted on a path sees request.path relative to it.
-  return new URL(request.originalUrl, 'http://stevedore.invalid');
+/**
+ * The path and query string as sent. Not `new URL(…)`: it throws on `//` and reads `//host/x` as
+ * another host. originalUrl: middleware mounted on a path sees request.path relative to it.
+ */
+function pathOf(request: Request): { pathname: string; search: string } {
+  const url = request.originalUrl;
+  const query = url.indexOf('?');
+  return query === -1
+    ? { pathname: url, search: '' }
+    : { pathname: url.slice(0, query), search: url.slice(query) };
 }

@@ -1,0 +1,26 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import { BadUserInputError } from '#libs/errors';
+
+/**
+ * Subscriptions stream over graphql-ws only; over HTTP, Apollo would execute one as a query and
+ * answer a null for a non-null field (INTERNAL). Refused before execution, as the caller's input.
+ */
+export function subscriptionsOverWebSocketOnly(): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation }) {
+          if (operation?.operation !== 'subscription') return;
+          const refusal = new BadUserInputError(
+            'Subscriptions run over graphql-ws (a WebSocket to /graphql), not over HTTP.',
+          );
+          throw new GraphQLError(refusal.message, {
+            originalError: refusal,
+            extensions: { http: { status: 400 } },
+          });
+        },
+      };
+    },
+  };
+}
