@@ -135,6 +135,25 @@ describe('per-token rate limits', () => {
   });
 });
 
+describe('a subscription sent over HTTP', () => {
+  let api: ApiUnderTest;
+
+  beforeAll(async () => {
+    // A Redis database of its own: the budgets above, counted in the default one, are still open.
+    api = await startApi(env, { RATE_LIMIT_QUERIES: '1', REDIS_URL: `${env.redis.url}/6` });
+  });
+
+  afterAll(() => api?.close());
+
+  it('is refused with BAD_USER_INPUT and does not use up the query budget', async () => {
+    const refused = await graphql(api, 'subscription { imageEvents { action } }');
+    expect(refused.status).toBe(400);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect((await graphql(api, IMAGES_QUERY)).status).toBe(200);
+    expect((await graphql(api, IMAGES_QUERY)).errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+  });
+});
+
 describe('request size, page size, introspection and CORS', () => {
   let api: ApiUnderTest;
 

@@ -16,7 +16,8 @@ export function rateLimitPlugin(quota: RequestQuota): ApolloServerPlugin<Request
       return {
         async didResolveOperation({ operation, contextValue }) {
           const principal = contextValue.req?.principal;
-          if (!principal) return;
+          // Subscriptions are refused over HTTP by their own plugin (hooks run together): no count.
+          if (!principal || operation?.operation === 'subscription') return;
           const kind = operation?.operation === 'mutation' ? 'mutation' : 'query';
           const decision = await quota.consume(principal.fingerprint, kind);
           if (decision.allowed) return;
