@@ -1,8 +1,8 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
-import { GraphQLError } from 'graphql';
 import { RateLimitedError } from '#libs/errors';
 import type { RequestQuota } from '#libs/rate-limit';
 import type { AuthenticatedRequest } from '../auth/authentication.middleware.js';
+import { operationRefusal } from './operation-refusal.js';
 
 type RequestContext = { req?: AuthenticatedRequest };
 
@@ -21,15 +21,8 @@ export function rateLimitPlugin(quota: RequestQuota): ApolloServerPlugin<Request
           const kind = operation?.operation === 'mutation' ? 'mutation' : 'query';
           const decision = await quota.consume(principal.fingerprint, kind);
           if (decision.allowed) return;
-          const refusal = new RateLimitedError(decision.retryAfterSeconds, `${kind} operations`);
-          throw new GraphQLError(refusal.message, {
-            originalError: refusal,
-            extensions: {
-              http: {
-                status: 429,
-                headers: new Map([['retry-after', String(decision.retryAfterSeconds)]]),
-              },
-            },
+          throw operationRefusal(new RateLimitedError(decision.retryAfterSeconds, `${kind} operations`), {
+            'retry-after': String(decision.retryAfterSeconds),
           });
         },
       };

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError } from 'graphql';
 import { BadUserInputError } from '#libs/errors';
+import { operationRefusal } from './operation-refusal.js';
 
 /**
  * Subscriptions stream over graphql-ws only; over HTTP, Apollo would execute one as a query and
@@ -12,13 +12,11 @@ export function subscriptionsOverWebSocketOnly(): ApolloServerPlugin {
       return {
         async didResolveOperation({ operation }) {
           if (operation?.operation !== 'subscription') return;
-          const refusal = new BadUserInputError(
-            'Subscriptions run over graphql-ws (a WebSocket to /graphql), not over HTTP.',
+          throw operationRefusal(
+            new BadUserInputError(
+              'Subscriptions run over graphql-ws (a WebSocket to /graphql), not over HTTP.',
+            ),
           );
-          throw new GraphQLError(refusal.message, {
-            originalError: refusal,
-            extensions: { http: { status: 400 } },
-          });
         },
       };
     },

@@ -5,6 +5,7 @@ import { Public } from '#libs/auth';
 import { LiveCatalogue } from '#libs/catalogue';
 import { DOCKER_ENGINE, type DockerEngine } from '#libs/docker';
 import { JOB_QUEUE, RedisProbe, type JobQueue } from '#libs/jobs';
+import { withTimeout } from '../common/with-timeout.js';
 import { HealthCheckFilter } from './health-check.filter.js';
 
 const PROBE_TIMEOUT_MS = 2_000;
@@ -66,13 +67,4 @@ export class HealthController {
       },
     ]);
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) =>
-      setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref(),
-    ),
-  ]);
 }

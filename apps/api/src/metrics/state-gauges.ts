@@ -3,6 +3,7 @@ import { Gauge, type Registry } from 'prom-client';
 import { LiveCatalogue, type CatalogueSnapshot } from '#libs/catalogue';
 import { DOCKER_ENGINE, type DockerEngine } from '#libs/docker';
 import { JOB_CENSUS, RedisProbe, type JobCensus } from '#libs/jobs';
+import { withTimeout } from '../common/with-timeout.js';
 import { METRIC_PREFIX, METRICS_REGISTRY } from './metrics-registry.js';
 
 /** A scrape must not hang on a dependency that does not answer (the readiness probe waits as long). */
@@ -98,7 +99,7 @@ export class StateGauges {
       async collect() {
         this.reset();
         // Redis down: no series (stevedore_redis_up says why) rather than a wrong 0.
-        const counts = await withTimeout(census.countsByKind()).catch(() => null);
+        const counts = await withTimeout(census.countsByKind(), PROBE_TIMEOUT_MS).catch(() => null);
         if (!counts) return;
         for (const [kind, byState] of Object.entries(counts)) {
           for (const [state, count] of Object.entries(byState)) {
@@ -112,19 +113,9 @@ export class StateGauges {
 
 async function succeeds(operation: () => Promise<void>): Promise<boolean> {
   try {
-    await withTimeout(operation());
+    await withTimeout(operation(), PROBE_TIMEOUT_MS);
     return true;
   } catch {
     return false;
   }
-}
-
-function withTimeout<T>(promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
