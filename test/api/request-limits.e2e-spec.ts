@@ -51,7 +51,10 @@ describe('per-token rate limits', () => {
   let api: ApiUnderTest;
 
   beforeAll(async () => {
+    // A Redis database of its own: budgets are counted per token, and processes of other test
+    // files (with default limits) count the same test tokens in the default database.
     api = await startApi(env, {
+      REDIS_URL: `${env.redis.url}/5`,
       RATE_LIMIT_QUERIES: '4',
       RATE_LIMIT_MUTATIONS: '2',
       RATE_LIMIT_WINDOW_SECONDS: '60',
@@ -139,7 +142,7 @@ describe('a subscription sent over HTTP', () => {
   let api: ApiUnderTest;
 
   beforeAll(async () => {
-    // A Redis database of its own: the budgets above, counted in the default one, are still open.
+    // A Redis database of its own, as above.
     api = await startApi(env, { RATE_LIMIT_QUERIES: '1', REDIS_URL: `${env.redis.url}/6` });
   });
 
