@@ -253,13 +253,13 @@ export class BullJobQueue implements JobQueue, JobCensus, OnModuleDestroy {
 
   /**
    * Redis errors become QUEUE_UNAVAILABLE; domain errors pass through. BullMQ's connection
-   * queues commands while Redis is down and would wait for it forever, so the probe's
-   * fail-fast connection is asked first (no command is left queued to run later, such as a job
-   * the caller was told was not queued), and a bound covers a Redis that stops answering
-   * without closing its connection.
+   * queues commands while Redis is down and would wait for it forever, so a ping on the probe's
+   * fail-fast connection answers first (no command is left queued to run later, such as a job
+   * the caller was told was not queued; the connection's state alone lags a Redis just gone),
+   * and a bound covers Redis going away between the two.
    */
   private async guard<T>(operation: () => Promise<T>): Promise<T> {
-    await this.redis.assertReachable();
+    await this.redis.ping();
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_ANSWER_MS} ms`)), REDIS_ANSWER_MS);

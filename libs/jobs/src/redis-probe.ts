@@ -36,14 +36,6 @@ export class RedisProbe implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /**
-   * For callers on a hot path (every queue call): no round trip while the connection is up;
-   * a ping (which fails at once) only when ioredis already knows it is not.
-   */
-  async assertReachable(): Promise<void> {
-    if (this.client.status !== 'ready') await this.ping();
-  }
-
   /** One connection attempt shared by whoever asks while it is under way. */
   private connect(): Promise<void> {
     this.connecting ??= this.client.connect().finally(() => (this.connecting = null));
