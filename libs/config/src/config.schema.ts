@@ -3,6 +3,18 @@ import { z } from 'zod';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** pino's names for the same levels, which pino and Node users type first. */
+const PINO_LEVEL_NAMES: Readonly<Record<string, LogLevel>> = { info: 'log', trace: 'verbose' };
+const logLevel = z
+  .string()
+  .transform((value) => value.trim().toLowerCase())
+  .transform((value) => PINO_LEVEL_NAMES[value] ?? value)
+  .pipe(
+    z.enum(LOG_LEVELS, {
+      error: `must be one of ${LOG_LEVELS.join(', ')} (or pino's trace, debug, info, warn, error, fatal)`,
+    }),
+  );
+
 const booleanString = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
@@ -59,7 +71,12 @@ export const environmentSchema = z.object({
   SHUTDOWN_GRACE_SECONDS: wholeNumber(0, 3_600).default(30),
   DOCKER_CONFIG: z.string().min(1).optional(),
   STEVEDORE_CREDENTIALS_KEY: z.string().min(1).optional(),
+  STEVEDORE_CREDENTIALS_PREVIOUS_KEY: z.string().min(1).optional(),
   IMPORT_MAX_BYTES: wholeNumber(1024, Number.MAX_SAFE_INTEGER).default(10 * 1024 ** 3),
+  IMPORT_MAX_TOTAL_BYTES: wholeNumber(1024, Number.MAX_SAFE_INTEGER).default(20 * 1024 ** 3),
+  IMPORT_TIMEOUT_SECONDS: wholeNumber(60, 7 * 86_400).default(3_600),
+  EXPORT_ROLE: z.enum(['read', 'write'], { error: 'must be read or write' }).default('write'),
+  GRAPHQL_MAX_ALIASES: wholeNumber(1, 10_000).default(30),
   GRAPHQL_MAX_DEPTH: wholeNumber(2, 100).default(12),
   GRAPHQL_MAX_COST: wholeNumber(10, 10_000_000).default(100_000),
   GRAPHQL_INTROSPECTION: booleanString.default(true),
@@ -70,7 +87,7 @@ export const environmentSchema = z.object({
     .min(5, 'must be at least 5')
     .max(86_400, 'must be at most 86400')
     .default(300),
-  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('log'),
+  LOG_LEVEL: logLevel.default('log'),
   STEVEDORE_STATE_DIR: z.string().min(1).default('.state'),
 });
 

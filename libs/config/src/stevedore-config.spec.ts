@@ -98,6 +98,33 @@ describe('loadConfig', () => {
     expect(problems.join(' ')).not.toContain(TOKEN);
   });
 
+  it.each([
+    ['info', 'log'],
+    ['INFO', 'log'],
+    ['trace', 'verbose'],
+    ['debug', 'debug'],
+    ['warn', 'warn'],
+    ['error', 'error'],
+    ['fatal', 'fatal'],
+    ['log', 'log'],
+    ['verbose', 'verbose'],
+  ])("accepts pino's and Nest's LOG_LEVEL %p as %p", (value, level) => {
+    expect(loadConfig({ LOG_LEVEL: value }).logLevel).toBe(level);
+  });
+
+  it('defaults the settings of imports, exports and credential key rotation', () => {
+    const config = loadConfig({});
+    expect(config.jobs).toMatchObject({
+      importMaxTotalBytes: 20 * 1024 ** 3,
+      importTimeoutMs: 3_600_000,
+      exportRole: 'write',
+    });
+    expect(config.registryAuth.previousCredentialsKey).toBeNull();
+    expect(config.graphql.maxAliases).toBe(30);
+    expect(loadConfig({ EXPORT_ROLE: 'read' }).jobs.exportRole).toBe('read');
+    expect(problemsOf({ EXPORT_ROLE: 'admin' })).toEqual(['EXPORT_ROLE: must be read or write']);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ DOCKER_HOST: '', PORT: '' }).http.port).toBe(3000);
   });

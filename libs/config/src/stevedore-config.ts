@@ -50,17 +50,27 @@ export interface StevedoreConfig {
     readonly shutdownGraceMs: number;
     /** Largest `docker save` archive accepted for import. */
     readonly importMaxBytes: number;
+    /** All archives waiting in the uploads folder together; past it an import is refused. */
+    readonly importMaxTotalBytes: number;
+    /** How long one import request may take to arrive (Node's default of 300 s cuts large ones). */
+    readonly importTimeoutMs: number;
+    /** The role `docker save` (export) needs: whole images, secrets baked into layers included. */
+    readonly exportRole: 'read' | 'write';
   };
   readonly registryAuth: {
     /** Folder of a Docker CLI config.json whose `auths` supply registry credentials. */
     readonly dockerConfigDir: string | null;
     /** Key sealing credentials given with a job; null: a key file in the state folder. */
     readonly credentialsKey: string | null;
+    /** The key before the last rotation: still opens what it sealed, never seals. */
+    readonly previousCredentialsKey: string | null;
   };
   /** Operations over these are refused before they run (QUERY_TOO_COMPLEX), subscriptions too. */
   readonly graphql: {
     readonly maxDepth: number;
     readonly maxCost: number;
+    /** Aliases per document: each aliased field runs (and costs) once more. */
+    readonly maxAliases: number;
     readonly introspection: boolean;
   };
   /** The audit trail keeps about this many newest entries. */
@@ -122,14 +132,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StevedoreConfi
       lockMs: vars.JOB_LOCK_SECONDS * 1000,
       shutdownGraceMs: vars.SHUTDOWN_GRACE_SECONDS * 1000,
       importMaxBytes: vars.IMPORT_MAX_BYTES,
+      importMaxTotalBytes: vars.IMPORT_MAX_TOTAL_BYTES,
+      importTimeoutMs: vars.IMPORT_TIMEOUT_SECONDS * 1000,
+      exportRole: vars.EXPORT_ROLE,
     },
     registryAuth: {
       dockerConfigDir: vars.DOCKER_CONFIG ?? null,
       credentialsKey: vars.STEVEDORE_CREDENTIALS_KEY ?? null,
+      previousCredentialsKey: vars.STEVEDORE_CREDENTIALS_PREVIOUS_KEY ?? null,
     },
     graphql: {
       maxDepth: vars.GRAPHQL_MAX_DEPTH,
       maxCost: vars.GRAPHQL_MAX_COST,
+      maxAliases: vars.GRAPHQL_MAX_ALIASES,
       introspection: vars.GRAPHQL_INTROSPECTION,
     },
     audit: { maxEntries: vars.AUDIT_MAX_ENTRIES },
