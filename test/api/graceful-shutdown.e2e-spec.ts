@@ -14,7 +14,7 @@ async function startSlowExport(url: string) {
   const response = await fetch(
     `${url}/api/v1/images/${encodeURIComponent(env.fixtures.images.large.ref)}/export`,
     {
-      headers: { authorization: `Bearer ${TEST_TOKENS.read}` },
+      headers: { authorization: `Bearer ${TEST_TOKENS.write}` },
     },
   );
   expect(response.status).toBe(200);

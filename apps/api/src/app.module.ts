@@ -10,6 +10,7 @@ import { loggingModule } from '#libs/logging';
 import { RateLimitModule, REQUEST_QUOTA } from '#libs/rate-limit';
 import { QueueDashboardModule } from './admin/queue-dashboard.module.js';
 import { AuditApiModule } from './audit/audit-api.module.js';
+import { ChangeAudit } from './audit/change-audit.js';
 import { AuthModule, mountAuthentication } from './auth/auth.module.js';
 import { requestIdOf } from './errors/request-id.js';
 import { graphqlOptions } from './graphql/graphql.options.js';
@@ -44,7 +45,7 @@ export class AppModule implements NestModule {
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
           imports: [RateLimitModule, WebSocketGateModule],
-          inject: [WebSocketGate, STEVEDORE_CONFIG, REQUEST_QUOTA],
+          inject: [WebSocketGate, STEVEDORE_CONFIG, REQUEST_QUOTA, ChangeAudit],
           useFactory: graphqlOptions,
         }),
         ImagesModule,

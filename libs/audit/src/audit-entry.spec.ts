@@ -1,4 +1,10 @@
-import { REDACTED_VALUE, withoutSecrets } from './audit-entry.js';
+import {
+  auditArguments,
+  MAX_AUDIT_ARGUMENTS_BYTES,
+  REDACTED_VALUE,
+  TRUNCATED_MARKER,
+  withoutSecrets,
+} from './audit-entry.js';
 
 describe('withoutSecrets', () => {
   it('replaces credentials at any depth and keeps the rest', () => {
@@ -19,5 +25,23 @@ describe('withoutSecrets', () => {
 
   it('leaves absent secrets absent rather than inventing them', () => {
     expect(withoutSecrets({ auth: null, password: undefined })).toEqual({ auth: null, password: undefined });
+  });
+});
+
+describe('auditArguments', () => {
+  it('keeps small arguments whole, secrets removed', () => {
+    expect(auditArguments({ input: { ref: 'nginx', auth: { password: 'p' } } })).toEqual({
+      input: { ref: 'nginx', auth: REDACTED_VALUE },
+    });
+  });
+
+  it('cuts large arguments to the bound with a marker and the original size', () => {
+    const huge = { input: { ref: 'é'.repeat(100_000), auth: { password: 'hunter2' } } };
+    const stored = auditArguments(huge);
+    expect(stored[TRUNCATED_MARKER]).toBe(true);
+    expect(stored.originalBytes).toBeGreaterThan(200_000);
+    expect(Buffer.byteLength(JSON.stringify(stored))).toBeLessThanOrEqual(MAX_AUDIT_ARGUMENTS_BYTES);
+    expect(String(stored.prefix)).toMatch(/^\{"input":\{"ref":"é+$/);
+    expect(JSON.stringify(stored)).not.toContain('hunter2');
   });
 });

@@ -35,3 +35,29 @@ export function withoutSecrets(value: unknown): unknown {
   }
   return value;
 }
+
+/** The most an entry's arguments take as JSON: arguments are the caller's, and unbounded. */
+export const MAX_AUDIT_ARGUMENTS_BYTES = 4096;
+export const TRUNCATED_MARKER = '[truncated]';
+
+/**
+ * The arguments without secrets, cut to a bounded size: past the bound the entry keeps a
+ * marker, the original size and a prefix of the JSON, so it still says what was asked.
+ */
+export function auditArguments(value: unknown): Record<string, unknown> {
+  const clean = (withoutSecrets(value) ?? {}) as Record<string, unknown>;
+  const json = JSON.stringify(clean) ?? '{}';
+  const bytes = Buffer.byteLength(json);
+  if (bytes <= MAX_AUDIT_ARGUMENTS_BYTES) return clean;
+  return {
+    [TRUNCATED_MARKER]: true,
+    originalBytes: bytes,
+    prefix: truncateUtf8(json, MAX_AUDIT_ARGUMENTS_BYTES - 256),
+  };
+}
+
+/** At most `bytes` bytes of UTF-8, never half a character. */
+function truncateUtf8(text: string, bytes: number): string {
+  const cut = Buffer.from(text).subarray(0, bytes).toString('utf8');
+  return cut.endsWith('\uFFFD') ? cut.slice(0, -1) : cut;
+}

@@ -49,11 +49,11 @@ export class RedisRequestQuota implements RequestQuota, OnModuleInit, OnModuleDe
     await this.client.connect().catch(() => undefined);
   }
 
-  async consume(caller: string, kind: QuotaKind): Promise<QuotaDecision> {
+  async consume(caller: string, kind: QuotaKind, cost = 1): Promise<QuotaDecision> {
     const limiter = this.limiters[kind];
     if (!limiter) return { allowed: true };
     try {
-      await limiter.consume(caller);
+      await limiter.consume(caller, cost);
       return { allowed: true };
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;

@@ -7,8 +7,11 @@ export type QuotaDecision =
 
 /** Per-caller request budgets over a fixed window; shared by every api replica. */
 export interface RequestQuota {
-  /** Counts one request of `kind` for `caller` and says whether it may run. */
-  consume(caller: string, kind: QuotaKind): Promise<QuotaDecision>;
+  /**
+   * Counts `cost` requests of `kind` (default one) for `caller` and says whether they may run:
+   * a GraphQL mutation costs one per root field, since each alias runs the change once more.
+   */
+  consume(caller: string, kind: QuotaKind, cost?: number): Promise<QuotaDecision>;
 }
 
 export const REQUEST_QUOTA = Symbol('REQUEST_QUOTA');

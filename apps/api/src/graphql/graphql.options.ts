@@ -2,6 +2,7 @@ import type { ApolloDriverConfig } from '@nestjs/apollo';
 import { ApolloDriver } from '@nestjs/apollo';
 import type { StevedoreConfig } from '#libs/config';
 import type { RequestQuota } from '#libs/rate-limit';
+import type { ChangeAudit } from '../audit/change-audit.js';
 import type { AuthenticatedRequest } from '../auth/authentication.middleware.js';
 import { formatGraphQLError } from '../errors/graphql-error.formatter.js';
 import { GRAPHQL_PATH } from '../errors/problem-details.filter.js';
@@ -15,6 +16,7 @@ export function graphqlOptions(
   gate: WebSocketGate,
   config: StevedoreConfig,
   quota: RequestQuota,
+  changes: ChangeAudit,
 ): ApolloDriverConfig {
   return {
     driver: ApolloDriver,
@@ -29,7 +31,7 @@ export function graphqlOptions(
     includeStacktraceInErrorResponses: false,
     formatError: formatGraphQLError,
     validationRules: queryLimitRules(config.graphql),
-    plugins: [subscriptionsOverWebSocketOnly(), rateLimitPlugin(quota)],
+    plugins: [subscriptionsOverWebSocketOnly(), rateLimitPlugin(quota, changes)],
     subscriptions: {
       'graphql-ws': {
         path: GRAPHQL_PATH,

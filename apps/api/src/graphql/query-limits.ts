@@ -1,4 +1,5 @@
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { GraphQLError, specifiedRules, validate, type ValidationContext, type ValidationRule } from 'graphql';
 
@@ -9,10 +10,12 @@ export interface QueryLimits {
   readonly maxDepth: number;
   /** Highest static cost: 2 per object field, 1 per scalar field (GraphQL Armor's count, unweighted by depth). */
   readonly maxCost: number;
+  /** Most aliases in one document: each aliased field runs once more, mutations included. */
+  readonly maxAliases: number;
 }
 
 /**
- * Validation rules that refuse an operation over the depth or cost limit before it runs, with
+ * Validation rules that refuse an operation over the depth, cost or alias limit before it runs, with
  * the contract's QUERY_TOO_COMPLEX. Introspection is not counted (IDEs send deep ones).
  */
 export function queryLimitRules(limits: QueryLimits): ValidationRule[] {
@@ -34,6 +37,7 @@ export function queryLimitRules(limits: QueryLimits): ValidationRule[] {
     // Armor's default weighs each level 1.5x the one above, so a plain image query with its tags
     // and config costs tens of thousands; counting fields plainly (times `first`) stays legible.
     costLimitRule({ ...common, maxCost: limits.maxCost, depthCostFactor: 1 }),
+    maxAliasesRule({ ...common, n: limits.maxAliases }),
   ];
 }
 

@@ -8,6 +8,7 @@ import {
 import type { NextFunction, Response } from 'express';
 import { RateLimitedError } from '#libs/errors';
 import { REQUEST_QUOTA, type QuotaKind, type RequestQuota } from '#libs/rate-limit';
+import { ChangeAudit } from '../audit/change-audit.js';
 import { OPEN_ROUTES } from '../auth/auth.module.js';
 import type { AuthenticatedRequest } from '../auth/authentication.middleware.js';
 import { GRAPHQL_PATH } from '../errors/problem-details.filter.js';
@@ -16,11 +17,15 @@ const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * The REST half of the per-token budgets (GraphQL counts per operation in its own plugin):
- * reads count as queries, everything else as mutations. Runs after authentication.
+ * reads count as queries, everything else as mutations, and a refused change is audited. Runs
+ * after authentication.
  */
 @Injectable()
 export class RestRateLimitMiddleware implements NestMiddleware {
-  constructor(@Inject(REQUEST_QUOTA) private readonly quota: RequestQuota) {}
+  constructor(
+    @Inject(REQUEST_QUOTA) private readonly quota: RequestQuota,
+    private readonly changes: ChangeAudit,
+  ) {}
 
   async use(request: AuthenticatedRequest, _response: Response, next: NextFunction): Promise<void> {
     const principal = request.principal;
@@ -28,6 +33,8 @@ export class RestRateLimitMiddleware implements NestMiddleware {
     const kind: QuotaKind = READ_METHODS.has(request.method) ? 'query' : 'mutation';
     const decision = await this.quota.consume(principal.fingerprint, kind);
     if (!decision.allowed) {
+      const change = this.changes.describeRequest(request);
+      if (change) await this.changes.recordBudgetRefusal(change);
       throw new RateLimitedError(decision.retryAfterSeconds, kind === 'query' ? 'reads' : 'changes');
     }
     next();

@@ -10,6 +10,7 @@ import {
 } from '@nestjs/swagger';
 import type { Readable } from 'node:stream';
 import type { Response } from 'express';
+import { RequiresRole } from '#libs/auth';
 import { DOCKER_ENGINE, type DockerEngine } from '#libs/docker';
 import { findImage, ImageCatalogue, type CatalogueSnapshot, type ImageRecord } from '#libs/catalogue';
 import { ImageNotFoundError } from '#libs/errors';
@@ -97,8 +98,11 @@ export class ImagesController {
   }
 
   @Get(':ref/export')
+  // Whole images leave the host, secrets baked into layers included: `write` unless EXPORT_ROLE=read.
+  @RequiresRole((config) => config.jobs.exportRole)
   @ApiOperation({
-    summary: 'docker image save: a tar stream of this image (and of each extra ref), not buffered',
+    summary:
+      'docker image save: a tar stream of this image (and of each extra ref), not buffered; needs the write role unless EXPORT_ROLE=read',
   })
   @ApiImageRef()
   @ApiQuery({
@@ -109,7 +113,7 @@ export class ImagesController {
     description: 'more images in the same archive',
   })
   @ApiProduces('application/x-tar')
-  @ApiProblemResponses(...LOOKUP_PROBLEMS)
+  @ApiProblemResponses(...LOOKUP_PROBLEMS, 'FORBIDDEN')
   async export(
     @Param('ref') ref: string,
     @Query('ref') more: string | string[] | undefined,
