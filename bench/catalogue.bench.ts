@@ -185,7 +185,7 @@ async function main(): Promise<number> {
           LOG_LEVEL: 'warn',
         },
       });
-      const readiness = await waitForReady(api, { timeoutMs: settings.readyTimeoutSeconds * 1000 });
+      const readiness = await waitForReady(api, { timeoutMs: settings.readyTimeoutSeconds * 1000, token });
       const sample: StartSample = { readiness, memoryAfterReady: readMemory(api.pid) };
       if (readiness.failure) {
         log(`api output:\n${api.outputTail()}`);

@@ -236,7 +236,7 @@ async function main(): Promise<number> {
         LOG_LEVEL: 'warn',
       },
     });
-    const readiness = await waitForReady(api, { timeoutMs: settings.readyTimeoutSeconds * 1000 });
+    const readiness = await waitForReady(api, { timeoutMs: settings.readyTimeoutSeconds * 1000, token });
     if (readiness.failure) {
       log(`api output:\n${api.outputTail()}`);
       throw new Error(`the api never got ready: ${readiness.failure} ${readiness.lastAnswer ?? ''}`);

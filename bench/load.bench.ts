@@ -240,7 +240,7 @@ async function main(): Promise<number> {
       },
     });
     api = running;
-    const readiness = await waitForReady(running, { timeoutMs: settings.readyTimeoutSeconds * 1000 });
+    const readiness = await waitForReady(running, { timeoutMs: settings.readyTimeoutSeconds * 1000, token });
     if (readiness.failure) {
       log(`api output:\n${running.outputTail()}`);
       throw new Error(`the api never got ready: ${readiness.failure} ${readiness.lastAnswer ?? ''}`);

@@ -85,7 +85,8 @@ export interface Readiness {
 /** Polls GET /health/ready every `intervalMs` until 200, the process exits, or `timeoutMs` passes. */
 export async function waitForReady(
   api: ApiProcess,
-  options: { timeoutMs: number; intervalMs?: number },
+  // The token lets readiness name its checks (an anonymous probe sees the status alone).
+  options: { timeoutMs: number; intervalMs?: number; token: string },
 ): Promise<Readiness> {
   const deadline = api.spawnedAt + options.timeoutMs;
   let listeningMs: number | undefined;
@@ -94,7 +95,10 @@ export async function waitForReady(
     const exit = api.exitStatus();
     if (exit !== undefined) return { listeningMs, failure: `the api ${exit}`, lastAnswer };
     try {
-      const response = await fetch(`${api.baseUrl}/health/ready`, { signal: AbortSignal.timeout(5_000) });
+      const response = await fetch(`${api.baseUrl}/health/ready`, {
+        headers: { authorization: `Bearer ${options.token}` },
+        signal: AbortSignal.timeout(5_000),
+      });
       const at = performance.now() - api.spawnedAt;
       listeningMs ??= at;
       const text = await response.text();

@@ -516,7 +516,7 @@ describe('the catalogue: layers, sharing, history, disk usage, containers and ev
   });
 
   it('reports the catalogue in readiness', async () => {
-    const ready = await rest(api, '/health/ready', { token: null });
+    const ready = await rest(api, '/health/ready');
     expect(ready.status).toBe(200);
     expect(ready.body.info.catalogue).toMatchObject({ status: 'up' });
   });

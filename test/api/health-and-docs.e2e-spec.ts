@@ -13,24 +13,34 @@ describe('health probes and the OpenAPI description', () => {
 
   afterAll(() => api?.close());
 
-  it('answers liveness and readiness without a token, reporting Docker, Redis and the catalogue', async () => {
+  it('answers liveness and readiness without a token; details of Docker, Redis, the queue and the catalogue need one', async () => {
     expect((await rest(api, '/health/live', { token: null })).status).toBe(200);
     // Ready once the catalogue has been built from the daemon, a moment after start.
     await eventually(async () => {
-      const ready = await rest(api, '/health/ready', { token: null });
+      const ready = await rest(api, '/health/ready');
       expect(ready.status).toBe(200);
       expect(ready.body.details).toMatchObject({
         docker: { status: 'up' },
         redis: { status: 'up' },
+        queue: { status: 'up' },
         catalogue: { status: 'up' },
       });
     }, 5_000);
+    const anonymous = await rest(api, '/health/ready', { token: null });
+    expect(anonymous.status).toBe(200);
+    expect(anonymous.body).toEqual({ status: 'ok' });
+    const unknownToken = await rest(api, '/health/ready', { token: 'not-a-known-token-0123456789' });
+    expect(unknownToken.body).toEqual({ status: 'ok' });
   });
 
   it('reports not ready, naming Docker, when the daemon cannot be reached', async () => {
     const broken = await startApi(env, { DOCKER_HOST: `unix://${env.tmpDir}/no-such-daemon.sock` });
     try {
-      const ready = await rest(broken, '/health/ready', { token: null });
+      const anonymous = await rest(broken, '/health/ready', { token: null });
+      expect(anonymous.status).toBe(503);
+      // No raw daemon error (it names the socket path) for a caller without a token.
+      expect(anonymous.body).toEqual({ status: 'error' });
+      const ready = await rest(broken, '/health/ready');
       expect(ready.status).toBe(503);
       expect(ready.body.details.docker.status).toBe('down');
       expect(ready.body.details.redis.status).toBe('up');

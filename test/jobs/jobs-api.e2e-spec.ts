@@ -146,7 +146,7 @@ describe('jobs over REST, SSE, queries and jobUpdates', () => {
 
   it('reports queue counts in readiness', async () => {
     await eventually(async () => {
-      const ready = await rest(api, '/health/ready', { token: null });
+      const ready = await rest(api, '/health/ready');
       expect(ready.body.details.queue).toMatchObject({
         status: 'up',
         completed: expect.any(Number),

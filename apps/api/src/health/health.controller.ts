@@ -1,7 +1,7 @@
-import { Controller, Get, Inject, UseFilters } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, ServiceUnavailableException, UseFilters } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { Public } from '#libs/auth';
+import { Public, TokenAuthenticator } from '#libs/auth';
 import { LiveCatalogue } from '#libs/catalogue';
 import { DOCKER_ENGINE, type DockerEngine } from '#libs/docker';
 import { JOB_QUEUE, RedisProbe, type JobQueue } from '#libs/jobs';
@@ -10,7 +10,10 @@ import { HealthCheckFilter } from './health-check.filter.js';
 
 const PROBE_TIMEOUT_MS = 2_000;
 
-/** Probes for orchestrators: open to all, they reveal only up/down and timings. */
+/**
+ * Probes for orchestrators: open to all, but only a caller with a token sees why readiness
+ * fails (raw daemon and Redis errors) and the queue's counts; others get the status alone.
+ */
 @ApiTags('health')
 @Public()
 @UseFilters(HealthCheckFilter)
@@ -23,6 +26,7 @@ export class HealthController {
     private readonly redis: RedisProbe,
     private readonly catalogue: LiveCatalogue,
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
+    private readonly authenticator: TokenAuthenticator,
   ) {}
 
   /** The process runs and serves HTTP. */
@@ -38,7 +42,27 @@ export class HealthController {
    */
   @Get('ready')
   @HealthCheck()
-  ready() {
+  async ready(@Headers('authorization') authorization?: string) {
+    const detailed = this.isAuthenticated(authorization);
+    try {
+      const result = await this.checkReadiness();
+      return detailed ? result : { status: result.status };
+    } catch (error) {
+      if (detailed || !(error instanceof ServiceUnavailableException)) throw error;
+      throw new ServiceUnavailableException({ status: 'error' });
+    }
+  }
+
+  private isAuthenticated(authorization: string | undefined): boolean {
+    try {
+      this.authenticator.authenticate(authorization);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private checkReadiness() {
     return this.health.check([
       () =>
         this.indicators
