@@ -9,6 +9,7 @@ import { PinoNestLogger } from '#libs/logging';
 import { AppModule } from './app.module.js';
 import { ProblemDetailsFilter } from './errors/problem-details.filter.js';
 import { withRequestId } from './errors/request-id.js';
+import { useRequestTimeouts } from './http/request-timeouts.js';
 import { useSecurityHeaders } from './http/security-headers.js';
 
 /** Builds the api application, ready to listen; shared by main.ts and the end-to-end tests. */
@@ -22,6 +23,8 @@ export async function createApiApp(
     // Body parsers are registered below, with the configured size limit.
     { bufferLogs: true, bodyParser: false },
   );
+  // First: the body parsers wait for the whole body before the next middleware runs.
+  useRequestTimeouts(app, config);
   useSecurityHeaders(app);
   app.useLogger(app.get(PinoNestLogger));
   app.use(withRequestId);

@@ -44,6 +44,8 @@ export class ImageJobWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly handlers = new Map<JobName, ImageJobHandler>();
   private worker: Worker | null = null;
   private cancellations: Redis | null = null;
+  /** `finished` calls of handlers under way, awaited at shutdown. */
+  private readonly releases = new Set<Promise<void>>();
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -60,6 +62,13 @@ export class ImageJobWorker implements OnApplicationBootstrap, OnModuleDestroy {
       stalledInterval: lockMs,
     });
     this.worker.on('error', (error) => this.logger.warn({ message: 'worker error', error: String(error) }));
+    // Final states only, each once BullMQ recorded it: completed; failed for good (BullMQ sets
+    // finishedOn only then: not for a failed attempt that will be retried), which covers cancelled
+    // (before or while running) and stalled too often. A job handed back at shutdown is neither.
+    this.worker.on('completed', (job) => this.finished(job));
+    this.worker.on('failed', (job) => {
+      if (job?.finishedOn) this.finished(job);
+    });
     this.listenForCancellations();
     this.logger.log({
       message: 'worker started',
@@ -84,6 +93,7 @@ export class ImageJobWorker implements OnApplicationBootstrap, OnModuleDestroy {
       worker.cancelAllJobs(ABORT_SHUTDOWN);
       await closing;
     }
+    await Promise.allSettled([...this.releases]);
   }
 
   /** Every job name needs exactly one handler: a job nobody can run must not be accepted. */
@@ -109,6 +119,24 @@ export class ImageJobWorker implements OnApplicationBootstrap, OnModuleDestroy {
       if (this.worker?.cancelJob(jobId, ABORT_CANCELLED))
         this.logger.log({ message: 'job cancelled', jobId });
     });
+  }
+
+  /** Lets the job's handler free what the job held, now that the job is over. */
+  private finished(job: Job): void {
+    const handler = this.handlers.get(job.name as JobName);
+    if (!handler?.finished) return;
+    const release = handler
+      .finished(job.data as never)
+      .catch((error: unknown) =>
+        this.logger.warn({
+          message: 'could not free what a finished job held',
+          jobId: job.id,
+          name: job.name,
+          error: String(error),
+        }),
+      )
+      .finally(() => this.releases.delete(release));
+    this.releases.add(release);
   }
 
   private async process(job: Job, token: string | undefined, signal?: AbortSignal): Promise<ImageJobResult> {

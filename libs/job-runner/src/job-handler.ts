@@ -16,6 +16,12 @@ export interface JobContext {
 /** Runs one kind of job. Throws JobFailure for failures with a contract code. */
 export interface ImageJobHandler<N extends JobName = JobName> {
   run(payload: JobPayloads[N], context: JobContext): Promise<ImageJobResult>;
+  /**
+   * Called once the job reached a final state (completed, failed for good, cancelled), never
+   * before: not between attempts, nor when a shutting-down worker hands the job back to the
+   * queue. Frees what the job held (an import's archive). May be called more than once.
+   */
+  finished?(payload: JobPayloads[N]): Promise<void>;
 }
 
 /**

@@ -4,7 +4,6 @@ import type { PullJobPayload } from './job-definitions.js';
 
 const payload: PullJobPayload = {
   ref: 'docker.io/library/nginx:1.27',
-  registry: 'docker.io',
   platform: null,
   sealedCredentials: null,
   requestedBy: 'write:0123456789ab',

@@ -11,10 +11,11 @@ export const ALL_JOB_NAMES = Object.values(JOB_NAMES) as readonly JobName[];
 export const KIND_OF_JOB: Readonly<Record<JobName, JobKind>> = { pull: 'PULL', push: 'PUSH', load: 'LOAD' };
 
 interface RegistryJobPayload {
-  /** Fully normalised reference: `docker.io/library/nginx:1.27`, or `…@sha256:…`. */
+  /**
+   * Fully normalised reference: `docker.io/library/nginx:1.27`, or `…@sha256:…`. The worker takes
+   * the registry whose credentials it uses from this reference, never from another field.
+   */
   readonly ref: string;
-  /** Registry host the credentials are for (`docker.io`, `127.0.0.1:5000`). */
-  readonly registry: string;
   /** Credentials given with the request, sealed (AES-GCM): never stored in the clear. */
   readonly sealedCredentials: string | null;
   /** Role and token fingerprint of the caller, for the audit trail. */
@@ -37,8 +38,11 @@ export interface PushJobPayload extends RegistryJobPayload {
 export interface LoadJobPayload {
   /** What the job works on, for people: `upload:<file name>`. */
   readonly ref: string;
-  /** The uploaded archive, in the state folder the api and the workers share. */
-  readonly archivePath: string;
+  /**
+   * The uploaded archive's file name (`<uuid>.tar`) in `<stateDir>/uploads`, which the api and
+   * the workers share. Never a path: the worker refuses anything else (see ImportArchives).
+   */
+  readonly fileName: string;
   readonly sizeBytes: number;
   readonly requestedBy: string;
   readonly cancelRequested?: boolean;

@@ -3,6 +3,8 @@ import { Module } from '@nestjs/common';
 import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
 import { BullJobQueue } from './bull-job-queue.adapter.js';
 import { CREDENTIAL_SEALER, credentialSealerProvider } from './credential-sealer.provider.js';
+import { ImportArchiveSweeper } from './import-archive-sweeper.js';
+import { ImportArchives } from './import-archives.js';
 import { JOB_CENSUS, JOB_QUEUE } from './job-queue.port.js';
 import { IMAGE_QUEUE } from './queue.constants.js';
 import { bullConnection } from './redis-connection.js';
@@ -23,7 +25,9 @@ import { RedisProbe } from './redis-probe.js';
     { provide: JOB_QUEUE, useExisting: BullJobQueue },
     { provide: JOB_CENSUS, useExisting: BullJobQueue },
     credentialSealerProvider,
+    ImportArchives,
+    ImportArchiveSweeper,
   ],
-  exports: [BullModule, RedisProbe, JOB_QUEUE, JOB_CENSUS, CREDENTIAL_SEALER],
+  exports: [BullModule, RedisProbe, JOB_QUEUE, JOB_CENSUS, CREDENTIAL_SEALER, ImportArchives],
 })
 export class JobsModule {}

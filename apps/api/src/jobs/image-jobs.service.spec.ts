@@ -1,7 +1,12 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { loadConfig } from '#libs/config';
 import type { LiveCatalogue } from '#libs/catalogue';
-import { DomainError } from '#libs/errors';
+import { DomainError, QueueUnavailableError } from '#libs/errors';
 import {
+  ImportArchives,
   NO_PROGRESS,
   type JobName,
   type JobPayloads,
@@ -19,14 +24,18 @@ const hex = (char: string) => `sha256:${char.repeat(64)}`;
 class FakeJobQueue implements JobQueue {
   readonly added: { name: JobName; payload: JobPayloads[JobName]; deduplicationId?: string }[] = [];
   private readonly byDedup = new Map<string, JobRecord>();
+  private readonly byId = new Map<string, JobRecord>();
+  /** Set: `add` fails as with Redis down. */
+  unavailable = false;
 
   async add<N extends JobName>(name: N, payload: JobPayloads[N], options: { deduplicationId?: string } = {}) {
+    if (this.unavailable) throw new QueueUnavailableError('connect ECONNREFUSED 127.0.0.1:6379');
     const existing = options.deduplicationId ? this.byDedup.get(options.deduplicationId) : undefined;
     if (existing) return existing;
     this.added.push({ name, payload, deduplicationId: options.deduplicationId });
     const record: JobRecord = {
       id: `job-${this.added.length}`,
-      kind: name === 'pull' ? 'PULL' : 'PUSH',
+      kind: name === 'pull' ? 'PULL' : name === 'push' ? 'PUSH' : 'LOAD',
       ref: payload.ref,
       state: 'QUEUED',
       attempts: 0,
@@ -39,6 +48,7 @@ class FakeJobQueue implements JobQueue {
       finishedAt: null,
     };
     if (options.deduplicationId) this.byDedup.set(options.deduplicationId, record);
+    this.byId.set(record.id, record);
     return record;
   }
   async get(): Promise<JobRecord | null> {
@@ -47,8 +57,9 @@ class FakeJobQueue implements JobQueue {
   async list(): Promise<JobRecord[]> {
     return [...this.byDedup.values()].reverse();
   }
-  async cancel(): Promise<JobRecord> {
-    throw new Error('not used');
+  async cancel(id: string): Promise<JobRecord> {
+    const record = this.byId.get(id)!;
+    return { ...record, state: 'CANCELLED' };
   }
   async counts(): Promise<QueueCounts> {
     return { waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 };
@@ -67,11 +78,20 @@ describe('ImageJobsService', () => {
   const catalogue = { refresh: async () => snapshot } as unknown as LiveCatalogue;
   let queue: FakeJobQueue;
   let service: ImageJobsService;
+  let stateDir: string;
 
   beforeEach(() => {
     queue = new FakeJobQueue();
-    service = new ImageJobsService(queue, sealer, catalogue, loadConfig({}));
+    stateDir = mkdtempSync(join(tmpdir(), 'stevedore-image-jobs-'));
+    const config = loadConfig({ STEVEDORE_STATE_DIR: stateDir });
+    service = new ImageJobsService(queue, sealer, catalogue, new ImportArchives(config));
   });
+  afterEach(() => rmSync(stateDir, { recursive: true, force: true }));
+
+  const uploads = () => {
+    const folder = join(stateDir, 'uploads');
+    return existsSync(folder) ? readdirSync(folder) : [];
+  };
 
   const codeOf = async (promise: Promise<unknown>) => {
     try {
@@ -89,9 +109,10 @@ describe('ImageJobsService', () => {
       'docker.io/library/nginx:latest',
       `docker.io/acme/app@${hex('c')}`,
     ]);
-    expect(queue.added[0]!.payload).toMatchObject({
-      registry: 'docker.io',
+    expect(queue.added[0]!.payload).toEqual({
+      ref: 'docker.io/library/nginx:latest',
       platform: null,
+      sealedCredentials: null,
       requestedBy: 'write:x',
     });
   });
@@ -103,6 +124,67 @@ describe('ImageJobsService', () => {
     expect(second.id).toBe(first.id);
     expect(otherPlatform.id).not.toBe(first.id);
     expect(queue.added).toHaveLength(2);
+  });
+
+  it('keys pull deduplication on the credentials too: a pull with wrong ones does not capture the right ones', async () => {
+    const alice = { username: 'alice', password: 'right-password' };
+    const wrong = await service.pull({ ref: 'nginx', auth: { username: 'alice', password: 'typo' } }, 'w');
+    const right = await service.pull({ ref: 'nginx', auth: alice }, 'w');
+    const rightAgain = await service.pull({ ref: 'docker.io/library/nginx', auth: { ...alice } }, 'w');
+    const token = await service.pull({ ref: 'nginx', auth: { identityToken: 'right-password' } }, 'w');
+    const none = await service.pull({ ref: 'nginx' }, 'w');
+    const noneAgain = await service.pull({ ref: 'nginx', auth: null }, 'w');
+    expect(right.id).not.toBe(wrong.id);
+    expect(rightAgain.id).toBe(right.id);
+    expect(token.id).not.toBe(right.id);
+    expect(none.id).not.toBe(right.id);
+    expect(noneAgain.id).toBe(none.id);
+    const ids = queue.added.map((job) => job.deduplicationId!);
+    expect(new Set(ids).size).toBe(4);
+    // The key is a digest: no credential in it, in any form.
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(queue.added)).not.toContain('right-password');
+  });
+
+  it('keys push deduplication on the credentials too', async () => {
+    const ref = '127.0.0.1:5000/acme/app:1';
+    const first = await service.push({ ref, auth: { username: 'bob', password: 'old-password' } }, 'w');
+    const second = await service.push({ ref, auth: { username: 'bob', password: 'new-password' } }, 'w');
+    const third = await service.push({ ref, auth: { username: 'bob', password: 'new-password' } }, 'w');
+    const none = await service.push({ ref }, 'w');
+    expect(second.id).not.toBe(first.id);
+    expect(third.id).toBe(second.id);
+    expect(none.id).not.toBe(first.id);
+    expect(queue.added[0]!.payload).not.toHaveProperty('registry');
+  });
+
+  it('stores an import and queues its load by file name only', async () => {
+    const job = await service.load(Readable.from([Buffer.from('an archive')]), 'write:x');
+    const [fileName] = uploads();
+    expect(job.kind).toBe('LOAD');
+    expect(queue.added.map((added) => added.payload)).toEqual([
+      { ref: `upload:${fileName}`, fileName, sizeBytes: 10, requestedBy: 'write:x' },
+    ]);
+  });
+
+  it('deletes the stored archive when its job cannot be queued', async () => {
+    queue.unavailable = true;
+    expect(await codeOf(service.load(Readable.from([Buffer.from('an archive')]), 'w'))).toBe(
+      'QUEUE_UNAVAILABLE',
+    );
+    expect(uploads()).toEqual([]);
+  });
+
+  it('deletes the archive of a LOAD job cancelled before it ran, and nothing for other jobs', async () => {
+    const kept = await service.load(Readable.from([Buffer.from('kept')]), 'w');
+    const cancelled = await service.load(Readable.from([Buffer.from('cancelled')]), 'w');
+    const keptFile = ImportArchives.fileNameOfRef(kept.ref);
+    expect(uploads().sort()).toEqual([keptFile, ImportArchives.fileNameOfRef(cancelled.ref)].sort());
+    expect(await service.cancel(cancelled.id)).toMatchObject({ state: 'CANCELLED' });
+    expect(uploads()).toEqual([keptFile]);
+    const pull = await service.pull({ ref: 'nginx' }, 'w');
+    await service.cancel(pull.id);
+    expect(uploads()).toEqual([keptFile]);
   });
 
   it('refuses bad references, platforms and credentials before queueing', async () => {

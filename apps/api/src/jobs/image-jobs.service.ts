@@ -1,15 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { Inject, Injectable } from '@nestjs/common';
-import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { findImage, LiveCatalogue, paginate, tagsOf, type Page } from '#libs/catalogue';
 import { BadUserInputError, ImageNotFoundError } from '#libs/errors';
 import {
   CREDENTIAL_SEALER,
+  ImportArchives,
   JOB_NAMES,
   JOB_QUEUE,
   type JobKind,
@@ -20,7 +16,6 @@ import {
 import {
   normalizedName,
   parseReference,
-  registryOf,
   toNormalizedString,
   withDefaultTag,
   type ImageReference,
@@ -28,6 +23,7 @@ import {
 import {
   validateCredentials,
   type CredentialSealer,
+  type RegistryCredentials,
   type RegistryCredentialsInput,
 } from '#libs/registry-auth';
 
@@ -53,6 +49,8 @@ export interface JobListQuery {
 
 /** `os/arch[/variant]`, as `docker pull --platform` takes it. */
 const PLATFORM = /^[a-z0-9_-]+\/[a-z0-9_-]+(?:\/[a-z0-9_.-]+)?$/i;
+/** What stands for "no credentials" in a deduplication key. */
+const NO_CREDENTIALS = 'no-credentials';
 
 /**
  * Turns pull and push requests into queued jobs: validates at the edge (reference, platform,
@@ -61,11 +59,13 @@ const PLATFORM = /^[a-z0-9_-]+\/[a-z0-9_-]+(?:\/[a-z0-9_.-]+)?$/i;
  */
 @Injectable()
 export class ImageJobsService {
+  private readonly logger = new Logger(ImageJobsService.name);
+
   constructor(
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
     @Inject(CREDENTIAL_SEALER) private readonly sealer: CredentialSealer,
     private readonly catalogue: LiveCatalogue,
-    @Inject(STEVEDORE_CONFIG) private readonly config: StevedoreConfig,
+    private readonly archives: ImportArchives,
   ) {}
 
   async pull(input: PullRequestInput, requestedBy: string): Promise<JobRecord> {
@@ -78,16 +78,13 @@ export class ImageJobsService {
         `platform must look like os/arch[/variant], e.g. linux/arm64; got ${JSON.stringify(platform.slice(0, 64))}.`,
       );
     }
+    const credentials = input.auth ? validateCredentials(input.auth) : null;
     return this.queue.add(
       JOB_NAMES.pull,
-      {
-        ref,
-        platform,
-        registry: registryOf(reference),
-        sealedCredentials: this.seal(input.auth, ref),
-        requestedBy,
-      },
-      { deduplicationId: fingerprint('pull', ref, platform ?? '') },
+      { ref, platform, sealedCredentials: this.seal(credentials, ref), requestedBy },
+      // Identical pulls share a job only with the same credentials: a pull queued with wrong
+      // ones must not capture a later request with the right ones.
+      { deduplicationId: fingerprint('pull', ref, platform ?? '', credentialsFingerprint(credentials)) },
     );
   }
 
@@ -96,50 +93,37 @@ export class ImageJobsService {
     if (parsed.digest !== undefined) {
       throw new BadUserInputError('A push names a tag, not a digest: the registry computes the digest.');
     }
+    const credentials = input.auth ? validateCredentials(input.auth) : null;
     const tags = await this.tagsToPush(parsed, input.allTags ?? false);
     const ref = input.allTags ? normalizedName(parsed) : tags[0]!;
     return this.queue.add(
       JOB_NAMES.push,
-      { ref, tags, registry: registryOf(parsed), sealedCredentials: this.seal(input.auth, ref), requestedBy },
-      { deduplicationId: fingerprint('push', ref, tags.join(',')) },
+      { ref, tags, sealedCredentials: this.seal(credentials, ref), requestedBy },
+      {
+        deduplicationId: fingerprint('push', ref, tags.join(','), credentialsFingerprint(credentials)),
+      },
     );
   }
 
   /**
-   * Stores an uploaded `docker save` archive in the state folder (streamed, never held in memory,
-   * refused past the size limit) and queues its load.
+   * Stores an uploaded `docker save` archive in the uploads folder (streamed, never held in
+   * memory, refused past the size limit or the folder's quota; see ImportArchives) and queues its
+   * load. The job then owns the archive: it is deleted once the job reached a final state.
    */
   async load(upload: Readable, requestedBy: string): Promise<JobRecord> {
-    const folder = join(this.config.stateDir, 'uploads');
-    await mkdir(folder, { recursive: true, mode: 0o700 });
-    const name = `${randomUUID()}.tar`;
-    const archivePath = join(folder, name);
-    const limit = this.config.jobs.importMaxBytes;
-    let sizeBytes = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        sizeBytes += chunk.length;
-        done(
-          sizeBytes > limit
-            ? new BadUserInputError(`The archive is larger than the limit of ${limit} bytes.`)
-            : null,
-          chunk,
-        );
-      },
-    });
+    const { fileName, sizeBytes } = await this.archives.store(upload);
     try {
-      await pipeline(upload, counter, createWriteStream(archivePath, { mode: 0o600 }));
+      return await this.queue.add(JOB_NAMES.load, {
+        ref: ImportArchives.refOf(fileName),
+        fileName,
+        sizeBytes,
+        requestedBy,
+      });
     } catch (error) {
-      await rm(archivePath, { force: true });
-      throw error instanceof BadUserInputError
-        ? error
-        : new BadUserInputError('The upload broke off before the end.');
+      // Not queued (QUEUE_UNAVAILABLE): no job will ever own it.
+      await this.archives.release(fileName);
+      throw error;
     }
-    if (sizeBytes === 0) {
-      await rm(archivePath, { force: true });
-      throw new BadUserInputError('The upload is empty: send a docker save archive as the request body.');
-    }
-    return this.queue.add(JOB_NAMES.load, { ref: `upload:${name}`, archivePath, sizeBytes, requestedBy });
   }
 
   async get(id: string): Promise<JobRecord | null> {
@@ -165,8 +149,22 @@ export class ImageJobsService {
     });
   }
 
-  cancel(id: string): Promise<JobRecord> {
-    return this.queue.cancel(id);
+  async cancel(id: string): Promise<JobRecord> {
+    const record = await this.queue.cancel(id);
+    // A cancelled LOAD job never loads: its archive goes now. (An active one's worker released it
+    // already; a worker that picks a cancelled queued job up releases it again, which is harmless.)
+    const fileName = record.kind === 'LOAD' ? ImportArchives.fileNameOfRef(record.ref) : null;
+    if (record.state === 'CANCELLED' && fileName !== null) {
+      await this.archives.release(fileName).catch((error: unknown) =>
+        // The sweep deletes it later; the cancel itself took effect.
+        this.logger.warn({
+          message: 'could not delete the archive of a cancelled import',
+          id,
+          error: String(error),
+        }),
+      );
+    }
+    return record;
   }
 
   /**
@@ -186,10 +184,24 @@ export class ImageJobsService {
   }
 
   /** Credentials travel sealed, bound to the job's reference; null leaves them to the worker's config.json. */
-  private seal(auth: RegistryCredentialsInput | null | undefined, ref: string): string | null {
-    if (!auth) return null;
-    return this.sealer.seal(validateCredentials(auth), { associatedData: ref });
+  private seal(credentials: RegistryCredentials | null, ref: string): string | null {
+    if (credentials === null) return null;
+    return this.sealer.seal(credentials, { associatedData: ref });
   }
+}
+
+/**
+ * Stands for validated credentials in a deduplication key: a SHA-256 of them (never the
+ * credentials themselves), or a fixed marker for none.
+ */
+function credentialsFingerprint(credentials: RegistryCredentials | null): string {
+  if (credentials === null) return NO_CREDENTIALS;
+  const fields = [
+    credentials.username ?? null,
+    credentials.password ?? null,
+    credentials.identityToken ?? null,
+  ];
+  return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
 }
 
 function normalizedRef(input: string): string {

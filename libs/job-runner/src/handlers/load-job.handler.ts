@@ -1,45 +1,61 @@
-import { createReadStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import type { ReadStream } from 'node:fs';
 import { Inject, Injectable } from '@nestjs/common';
-import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
 import { DOCKER_ENGINE, type DockerEngine } from '#libs/docker';
-import { DomainError } from '#libs/errors';
-import { JOB_NAMES, JobFailure, type ImageJobResult, type LoadJobPayload } from '#libs/jobs';
+import { BadUserInputError, DomainError } from '#libs/errors';
+import { ImportArchives, JOB_NAMES, JobFailure, type ImageJobResult, type LoadJobPayload } from '#libs/jobs';
 import { daemonErrorText, ProgressTracker } from '#libs/progress';
 import { HandlesJob, type ImageJobHandler, type JobContext } from '../job-handler.js';
 
 /**
  * `docker image load` of an uploaded archive, with progress per layer. The daemon checks the
  * archive as it reads it and loads nothing from a corrupt one: BAD_USER_INPUT, not retried.
+ *
+ * The archive is read only through ImportArchives, by its file name in the uploads folder (a
+ * payload naming anything else fails at once, the path untouched), and is deleted only once the
+ * job reached a final state (`finished`, called by the worker): never between attempts, nor when
+ * a shutting-down worker hands the job back to the queue.
  */
 @HandlesJob(JOB_NAMES.load)
 @Injectable()
 export class LoadJobHandler implements ImageJobHandler<'load'> {
   constructor(
     @Inject(DOCKER_ENGINE) private readonly engine: DockerEngine,
-    @Inject(STEVEDORE_CONFIG) private readonly config: StevedoreConfig,
+    private readonly archives: ImportArchives,
   ) {}
 
   async run(payload: LoadJobPayload, context: JobContext): Promise<ImageJobResult> {
-    let finished = false;
+    const archive = await this.openArchive(payload);
     try {
-      const result = await this.load(payload, context);
-      finished = true;
-      return result;
-    } catch (error) {
-      finished =
-        !(error instanceof JobFailure && error.retryable) || context.attempt >= this.config.jobs.attempts;
-      throw error;
+      return await this.load(archive, context);
     } finally {
-      // The archive is kept for another attempt, and removed once the job is over either way.
-      if (finished) await rm(payload.archivePath, { force: true });
+      archive.destroy();
     }
   }
 
-  private async load(payload: LoadJobPayload, context: JobContext): Promise<ImageJobResult> {
+  async finished(payload: LoadJobPayload): Promise<void> {
+    await this.archives.release(payload.fileName);
+  }
+
+  private async openArchive(payload: LoadJobPayload): Promise<ReadStream> {
+    try {
+      return (await this.archives.open(payload.fileName)).createReadStream();
+    } catch (error) {
+      if (error instanceof BadUserInputError) throw new JobFailure('BAD_USER_INPUT', error.message, false);
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new JobFailure(
+        'BAD_USER_INPUT',
+        code === 'ENOENT'
+          ? 'The uploaded archive is no longer there: upload it again.'
+          : `The uploaded archive cannot be read (${code ?? describe(error)}).`,
+        false,
+      );
+    }
+  }
+
+  private async load(archive: ReadStream, context: JobContext): Promise<ImageJobResult> {
     const tracker = new ProgressTracker('LOAD');
     try {
-      const lines = await this.engine.loadImages(createReadStream(payload.archivePath), context.signal);
+      const lines = await this.engine.loadImages(archive, context.signal);
       for await (const line of lines) {
         tracker.applyLine(line);
         context.reportProgress(tracker.snapshot());

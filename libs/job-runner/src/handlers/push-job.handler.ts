@@ -25,6 +25,17 @@ export class PushJobHandler implements ImageJobHandler<'push'> {
   ) {}
 
   async run(payload: PushJobPayload, context: JobContext): Promise<ImageJobResult> {
+    // The credentials are those of the reference's registry: every tag pushed with them must be
+    // of that repository, so none of them can carry the credentials to another registry.
+    const repository = normalizedName(parseReference(payload.ref));
+    const foreign = payload.tags.find((tag) => normalizedName(parseReference(tag)) !== repository);
+    if (foreign !== undefined) {
+      throw new JobFailure(
+        'BAD_USER_INPUT',
+        `The push of ${repository} names a tag of another repository (${foreign.slice(0, 256)}).`,
+        false,
+      );
+    }
     const registryAuth = registryAuthFor(payload, this.sealer, this.config);
     const tracker = new ProgressTracker('PUSH');
     let digest: string | null = null;

@@ -2,6 +2,7 @@ import type { StevedoreConfig } from '#libs/config';
 import { DomainError } from '#libs/errors';
 import { JobFailure, type PullJobPayload, type PushJobPayload } from '#libs/jobs';
 import { classifyDaemonError, daemonErrorText, ProgressTracker, type TransferKind } from '#libs/progress';
+import { parseReference, registryOf } from '#libs/reference';
 import {
   registryAuthHeader,
   resolveCredentials,
@@ -12,20 +13,23 @@ import type { JobContext } from '../job-handler.js';
 
 /**
  * The X-Registry-Auth header for a job: the credentials sealed into it, else the worker's
- * config.json entry for the registry, else none (`{}`, which push requires).
+ * config.json entry for the registry, else none (`{}`, which push requires). The registry is the
+ * one the job's reference names, never another field of the payload: config.json credentials go
+ * only to the registry the daemon will talk to.
  */
 export function registryAuthFor(
   payload: PullJobPayload | PushJobPayload,
   sealer: CredentialSealer,
   config: StevedoreConfig,
 ): string {
+  const registry = registryOf(parseReference(payload.ref));
   const credentials = payload.sealedCredentials
     ? sealer.unseal(payload.sealedCredentials, { associatedData: payload.ref })
     : resolveCredentials({
-        registryHost: payload.registry,
+        registryHost: registry,
         dockerConfigDir: config.registryAuth.dockerConfigDir ?? undefined,
       });
-  return registryAuthHeader(credentials, serverAddressFor(payload.registry));
+  return registryAuthHeader(credentials, serverAddressFor(registry));
 }
 
 /**

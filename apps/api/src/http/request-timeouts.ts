@@ -1,0 +1,80 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { StevedoreConfig } from '#libs/config';
+
+/** Node's default server.requestTimeout: every route but the import keeps this bound. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 300_000;
+/** The one route whose body may take long to arrive: a large archive on a slow link. */
+export const IMPORT_ROUTE = { method: 'POST', path: '/api/v1/images/import' } as const;
+/** What Node itself answers when a request's time is up, before it closes the connection. */
+const REQUEST_TIMEOUT_RESPONSE = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';
+
+/** The parts of a NestExpressApplication this needs (a fake of them is enough for a test). */
+export interface HttpApp {
+  getHttpServer(): unknown;
+  use(middleware: (request: IncomingMessage, response: ServerResponse, next: () => void) => void): unknown;
+}
+
+/**
+ * Bounds how long a request may take to arrive, per route. Node cuts every request at
+ * server.requestTimeout (300 s by default), which would cut a large import on a slow link: the
+ * server's bound becomes the import's (IMPORT_TIMEOUT_SECONDS), and a middleware keeps the old
+ * bound for every other route, closing (408, as Node does) a connection whose request body has
+ * not arrived within `otherRoutesMs` of its headers. Call it before any route is registered
+ * (right after NestFactory.create, before the body parsers: a parser waits for the whole body
+ * before the next middleware runs).
+ */
+export function useRequestTimeouts(
+  app: HttpApp,
+  config: Pick<StevedoreConfig, 'jobs'>,
+  options: { otherRoutesMs?: number } = {},
+): void {
+  const server = app.getHttpServer() as Server;
+  const importMs = config.jobs.importTimeoutMs;
+  const otherRoutesMs = options.otherRoutesMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  server.requestTimeout = Math.max(importMs, otherRoutesMs);
+  // Node requires headers to be bounded no later than the whole request.
+  server.headersTimeout = Math.min(server.headersTimeout, server.requestTimeout);
+  app.use(requestBodyDeadline({ importMs, otherRoutesMs, serverMs: server.requestTimeout }));
+}
+
+/**
+ * A middleware that gives each request its deadline: `importMs` for the import route,
+ * `otherRoutesMs` for the rest; none where the server's own bound (`serverMs`) is as short.
+ */
+export function requestBodyDeadline(bounds: {
+  readonly importMs: number;
+  readonly otherRoutesMs: number;
+  readonly serverMs: number;
+}): (request: IncomingMessage, response: ServerResponse, next: () => void) => void {
+  return (request, response, next) => {
+    const ms = isImportRequest(request) ? bounds.importMs : bounds.otherRoutesMs;
+    if (ms < bounds.serverMs) closeIfIncompleteAfter(request, response, ms);
+    next();
+  };
+}
+
+/** Whether Express would route the request to the import: its matching ignores case and a final `/`. */
+export function isImportRequest(request: Pick<IncomingMessage, 'method' | 'url'>): boolean {
+  if (request.method !== IMPORT_ROUTE.method) return false;
+  const url = (request as { originalUrl?: string }).originalUrl ?? request.url ?? '';
+  const path = url.split('?')[0]!.toLowerCase().replace(/\/+$/, '');
+  return path === IMPORT_ROUTE.path;
+}
+
+function closeIfIncompleteAfter(request: IncomingMessage, response: ServerResponse, ms: number): void {
+  if (request.complete) return;
+  const timer = setTimeout(() => {
+    const socket = request.socket;
+    if (request.complete || socket.destroyed) return;
+    if (!response.headersSent && socket.writable) socket.write(REQUEST_TIMEOUT_RESPONSE);
+    socket.destroy();
+  }, ms);
+  timer.unref();
+  const stop = () => clearTimeout(timer);
+  request.once('end', stop);
+  // A response can end before its request did (an early refusal): Node then keeps reading the
+  // body to discard it, which stays bounded until the request is complete.
+  response.once('close', () => {
+    if (request.complete) stop();
+  });
+}
