@@ -8,7 +8,7 @@ import {
   type ImageReference,
 } from '#libs/reference';
 import type { CatalogueSnapshot } from './catalogue-snapshot.js';
-import { matchesFilter, type ImageFilter } from './image-filter.js';
+import { imageFilterPredicate, type ImageFilter } from './image-filter.js';
 import {
   compareSortKeys,
   decodeSortKey,
@@ -42,7 +42,7 @@ export function searchImages(snapshot: CatalogueSnapshot, query: ImageQuery): Pa
   // Checked up front: with nothing to compare against, paginate would never read the cursor.
   if (query.after != null) decodeSortKey(decodeCursor(query.after), order);
   const listed = snapshot.listed(query.all ?? false);
-  const matching = query.filter ? listed.filter((image) => matchesFilter(image, query.filter!)) : [...listed];
+  const matching = query.filter ? listed.filter(imageFilterPredicate(query.filter)) : [...listed];
   const keyed = matching.map((image) => ({ image, key: sortKeyOf(image, order.field) }));
   keyed.sort((a, b) => compareSortKeys(a.key, b.key, order.direction));
   const page = paginate(keyed, {

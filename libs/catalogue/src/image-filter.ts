@@ -1,5 +1,5 @@
 import type { ImageRecord } from './image-record.js';
-import { globToRegExp } from './glob.js';
+import { compileGlob } from './glob.js';
 
 /** The filters of `docker image ls --filter`, as the public ImageFilter input names them. */
 export interface ImageFilter {
@@ -11,19 +11,23 @@ export interface ImageFilter {
   readonly official?: boolean;
 }
 
-export function matchesFilter(image: ImageRecord, filter: ImageFilter): boolean {
-  if (filter.dangling !== undefined && image.dangling !== filter.dangling) return false;
-  if (filter.official !== undefined && image.official !== filter.official) return false;
-  if (filter.labels && !filter.labels.every((label) => hasLabel(image, label))) return false;
-  if (filter.reference !== undefined) {
-    const pattern = globToRegExp(filter.reference);
+/**
+ * The test of one filter, to run over many images. The reference glob is compiled (and validated:
+ * BadUserInputError) here, once, whether or not any image is tested.
+ */
+export function imageFilterPredicate(filter: ImageFilter): (image: ImageRecord) => boolean {
+  const glob = filter.reference === undefined ? undefined : compileGlob(filter.reference);
+  return (image) => {
+    if (filter.dangling !== undefined && image.dangling !== filter.dangling) return false;
+    if (filter.official !== undefined && image.official !== filter.official) return false;
+    if (filter.labels && !filter.labels.every((label) => hasLabel(image, label))) return false;
     // As reference.FamiliarMatch: the pattern may match the familiar name alone or name:tag.
-    const matches = image.tags.some(
-      (tag) => pattern.test(tag.familiar) || pattern.test(tag.familiar.slice(0, -(tag.tag.length + 1))),
-    );
-    if (!matches) return false;
-  }
-  return true;
+    if (glob)
+      return image.tags.some(
+        (tag) => glob.matches(tag.familiar) || glob.matches(tag.familiar.slice(0, -(tag.tag.length + 1))),
+      );
+    return true;
+  };
 }
 
 function hasLabel(image: ImageRecord, label: string): boolean {
