@@ -9,6 +9,12 @@ export interface Subscription<T> {
   readonly errors: unknown[];
   /** Resolves once the server has acknowledged the connection and the subscription started. */
   readonly ready: Promise<void>;
+  /** How the connection went: acknowledged, or closed first with this code (4401, 4429, ...). */
+  readonly outcome: Promise<'connected' | number>;
+  /** Ends the subscription as a client does (a `complete` message); the connection stays open. */
+  complete(): void;
+  /** Closes the connection as a client that goes away does: no `complete` message first. */
+  disconnect(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -17,6 +23,8 @@ export function subscribe<T>(api: ApiUnderTest, query: string, token = TEST_TOKE
   const errors: unknown[] = [];
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
+  let settle!: (outcome: 'connected' | number) => void;
+  const outcome = new Promise<'connected' | number>((resolve) => (settle = resolve));
   const client: Client = createClient({
     url: `${api.url.replace('http', 'ws')}/graphql`,
     webSocketImpl: WebSocket,
@@ -24,8 +32,14 @@ export function subscribe<T>(api: ApiUnderTest, query: string, token = TEST_TOKE
     retryAttempts: 0,
     lazy: false,
     onNonLazyError: () => undefined,
-    // The server starts the subscription right after the ack; a short pause covers the gap.
-    on: { connected: () => void setTimeout(markReady, 100) },
+    on: {
+      // The server starts the subscription right after the ack; a short pause covers the gap.
+      connected: () => {
+        settle('connected');
+        setTimeout(markReady, 100);
+      },
+      closed: (event) => settle((event as { code: number }).code),
+    },
   });
   const unsubscribe = client.subscribe<T>(
     { query },
@@ -42,6 +56,11 @@ export function subscribe<T>(api: ApiUnderTest, query: string, token = TEST_TOKE
     received,
     errors,
     ready,
+    outcome,
+    complete: unsubscribe,
+    disconnect: async () => {
+      await client.dispose();
+    },
     close: async () => {
       unsubscribe();
       await client.dispose();

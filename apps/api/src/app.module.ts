@@ -15,7 +15,6 @@ import { AuthModule, mountAuthentication } from './auth/auth.module.js';
 import { requestIdOf } from './errors/request-id.js';
 import { graphqlOptions } from './graphql/graphql.options.js';
 import { GraphqlIdeModule } from './graphql/ide/graphql-ide.module.js';
-import { WebSocketGate } from './graphql/websocket-gate.js';
 import { WebSocketGateModule } from './graphql/websocket-gate.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ImagesModule } from './images/images.module.js';
@@ -44,10 +43,12 @@ export class AppModule implements NestModule {
         RateLimitModule,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          imports: [RateLimitModule, WebSocketGateModule],
-          inject: [WebSocketGate, STEVEDORE_CONFIG, REQUEST_QUOTA, ChangeAudit],
+          imports: [RateLimitModule],
+          inject: [STEVEDORE_CONFIG, REQUEST_QUOTA, ChangeAudit],
           useFactory: graphqlOptions,
         }),
+        // graphql-ws on /graphql, behind the gate (Apollo serves HTTP only).
+        WebSocketGateModule,
         ImagesModule,
         JobsApiModule,
         AuditApiModule,

@@ -13,7 +13,6 @@ import type { SocketExtra, WebSocketGate } from './websocket-gate.js';
 
 /** Apollo on Express: code-first schema kept in memory (schema.gql is emitted by `npm run schema`). */
 export function graphqlOptions(
-  gate: WebSocketGate,
   config: StevedoreConfig,
   quota: RequestQuota,
   changes: ChangeAudit,
@@ -32,21 +31,20 @@ export function graphqlOptions(
     formatError: formatGraphQLError,
     validationRules: queryLimitRules(config.graphql),
     plugins: [subscriptionsOverWebSocketOnly(), rateLimitPlugin(quota, changes)],
-    subscriptions: {
-      'graphql-ws': {
-        path: GRAPHQL_PATH,
-        // Apollo's validation rules and plugins do not run here: graphql-ws applies the same
-        // limits, and the gate the same authentication and budgets. (@nestjs/graphql passes
-        // these options to graphql-ws's useServer as they are, though its type lists only some.)
-        ...({
-          validate: validateWithLimits(config.graphql),
-          ...gate.hooks(),
-        } as object),
-      },
-    },
-    // Over HTTP the request carries the principal; over graphql-ws the connection does.
-    context: (input: { req?: AuthenticatedRequest; extra?: SocketExtra }) => ({
-      req: input.req ?? { principal: input.extra?.principal },
-    }),
+    // No `subscriptions`: graphql-ws runs on GraphQLWebSocketServer, with graphqlWsOptions.
+    context: ({ req }: { req: AuthenticatedRequest }) => ({ req }),
+  };
+}
+
+/**
+ * graphql-ws's options on /graphql (GraphQLWebSocketServer serves them, with the schema).
+ * Apollo's validation rules and plugins do not run there: graphql-ws applies the same limits,
+ * and the gate the same authentication and budgets; the connection carries the principal.
+ */
+export function graphqlWsOptions(gate: WebSocketGate, config: StevedoreConfig) {
+  return {
+    validate: validateWithLimits(config.graphql),
+    ...gate.hooks(),
+    context: ({ extra }: { extra: unknown }) => ({ req: { principal: (extra as SocketExtra).principal } }),
   };
 }

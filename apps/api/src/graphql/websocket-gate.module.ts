@@ -1,11 +1,15 @@
 import { Module } from '@nestjs/common';
 import { RateLimitModule } from '#libs/rate-limit';
+import { GraphQLWebSocketServer } from './graphql-ws.server.js';
 import { WebSocketGate } from './websocket-gate.js';
 
-/** The graphql-ws door, one per api: the GraphQL options use it, the shutdown closes it. */
+/**
+ * The graphql-ws door, one per api: the server on /graphql (and the 404 for upgrades elsewhere)
+ * runs every connection through the gate; the shutdown closes them.
+ */
 @Module({
   imports: [RateLimitModule],
-  providers: [WebSocketGate],
+  providers: [WebSocketGate, GraphQLWebSocketServer],
   exports: [WebSocketGate],
 })
 export class WebSocketGateModule {}

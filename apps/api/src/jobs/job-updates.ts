@@ -7,14 +7,25 @@ import { isFinal, JOB_QUEUE, type JobKind, type JobQueue, type JobRecord } from 
 const ALL_JOBS = 'jobs';
 const jobTrigger = (id: string) => `job:${id}`;
 
+/** The in-process PubSub, telling how many listeners it has. */
+class JobPubSub extends PubSub<Record<string, JobRecord>> {
+  listenerCount(): number {
+    return this.ee.eventNames().reduce<number>((sum, name) => sum + this.ee.listenerCount(name), 0);
+  }
+}
+
 /**
  * Job changes from every process (through the queue's events in Redis), relayed to this api's
  * subscribers. A completed job is relayed once the catalogue shows its result, so a client that
  * queries on COMPLETED sees the pulled image.
+ *
+ * The streams end at once when their consumer ends them (graphql-ws when a client completes or
+ * goes away, an SSE response when its client leaves), even while they wait for a change: see
+ * `endingAtOnce`.
  */
 @Injectable()
 export class JobUpdates implements OnModuleInit, OnModuleDestroy {
-  private readonly pubSub = new PubSub<Record<string, JobRecord>>();
+  private readonly pubSub = new JobPubSub();
   private stop: (() => void) | null = null;
 
   constructor(
@@ -30,41 +41,55 @@ export class JobUpdates implements OnModuleInit, OnModuleDestroy {
     this.stop?.();
   }
 
+  /** Streams listening to job changes in this api now: a stream that ended holds none. */
+  get subscriberCount(): number {
+    return this.pubSub.listenerCount();
+  }
+
   /** The job now, then each change, ending after its final state. */
-  async *follow(id: string): AsyncGenerator<JobRecord> {
-    // Subscribed before reading the current state, so no change falls between the two.
-    const updates = this.subscribe(jobTrigger(id));
-    try {
-      const current = await this.queue.get(id);
-      if (!current) throw new JobNotFoundError(id);
-      yield current;
-      if (isFinal(current)) return;
-      let last = current;
-      for await (const record of updates) {
-        if (!isNewer(record, last)) continue;
-        last = record;
-        yield record;
-        if (isFinal(record)) return;
-      }
-    } finally {
-      await updates.return?.();
-    }
+  follow(id: string): AsyncIterableIterator<JobRecord> {
+    // Listening before reading the current state, so no change falls between the two.
+    const updates = this.listen(jobTrigger(id));
+    return endingAtOnce(updates, this.changesOf(id, updates));
   }
 
   /** Every change of every job (of one kind), from now on. */
-  async *all(kind?: JobKind | null): AsyncGenerator<JobRecord> {
-    const updates = this.subscribe(ALL_JOBS);
-    try {
-      for await (const record of updates) if (!kind || record.kind === kind) yield record;
-    } finally {
-      await updates.return?.();
+  all(kind?: JobKind | null): AsyncIterableIterator<JobRecord> {
+    const updates = this.listen(ALL_JOBS);
+    return endingAtOnce(updates, ofKind(updates, kind));
+  }
+
+  private async *changesOf(id: string, updates: AsyncIterable<JobRecord>): AsyncGenerator<JobRecord> {
+    const current = await this.queue.get(id);
+    if (!current) throw new JobNotFoundError(id);
+    yield current;
+    if (isFinal(current)) return;
+    let last = current;
+    for await (const record of updates) {
+      if (!isNewer(record, last)) continue;
+      last = record;
+      yield record;
+      if (isFinal(record)) return;
     }
   }
 
-  private subscribe(trigger: string): AsyncIterableIterator<JobRecord> {
-    return this.pubSub.asyncIterableIterator<JobRecord>(
-      trigger,
-    ) as unknown as AsyncIterableIterator<JobRecord>;
+  /**
+   * A PubSub subscription that listens from now on: PubSub's own iterator adds its listener at
+   * its first next(), which `follow` only calls after reading the job.
+   */
+  private listen(trigger: string): AsyncIterableIterator<JobRecord> {
+    const source = this.pubSub.asyncIterableIterator<JobRecord>(trigger);
+    let first: Promise<IteratorResult<JobRecord>> | null = source.next();
+    const listening: AsyncIterableIterator<JobRecord> = {
+      next: () => {
+        const next = first ?? source.next();
+        first = null;
+        return next;
+      },
+      return: () => source.return(),
+      [Symbol.asyncIterator]: () => listening,
+    };
+    return listening;
   }
 
   private async relay(record: JobRecord): Promise<void> {
@@ -72,6 +97,58 @@ export class JobUpdates implements OnModuleInit, OnModuleDestroy {
     await this.pubSub.publish(jobTrigger(record.id), record);
     await this.pubSub.publish(ALL_JOBS, record);
   }
+}
+
+async function* ofKind(updates: AsyncIterable<JobRecord>, kind?: JobKind | null): AsyncGenerator<JobRecord> {
+  for await (const record of updates) if (!kind || record.kind === kind) yield record;
+}
+
+/**
+ * `stream` (an async generator reading `source`) with a return() that takes effect at once.
+ * An async generator sees return() only at its next `yield`: one waiting in `for await` for the
+ * next change would keep its listener, and keep whoever awaits return() waiting (graphql-ws
+ * before it counts a connection closed), until a change came; on a quiet queue, for good.
+ * Ending `source` first ends that wait; the source ends however the stream ends, and nothing
+ * the stream yields after return() reaches the consumer.
+ */
+function endingAtOnce<T>(
+  source: AsyncIterator<unknown>,
+  stream: AsyncGenerator<T>,
+): AsyncIterableIterator<T> {
+  const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
+  let ended = false;
+  const end = async (): Promise<IteratorReturnResult<undefined>> => {
+    if (ended) return done;
+    ended = true;
+    await source.return?.();
+    // Finishes at once unless the stream awaits something else (the job's current state):
+    // nothing needs to wait for that.
+    stream.return(undefined).catch(() => undefined);
+    return done;
+  };
+  const iterator: AsyncIterableIterator<T> = {
+    async next() {
+      if (ended) return done;
+      let result: IteratorResult<T>;
+      try {
+        result = await stream.next();
+      } catch (error) {
+        if (ended) return done;
+        await end();
+        throw error;
+      }
+      if (!result.done && !ended) return result;
+      await end();
+      return done;
+    },
+    return: end,
+    async throw(error?: unknown) {
+      await end();
+      throw error;
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
 }
 
 const STAGE = { QUEUED: 0, ACTIVE: 1, COMPLETED: 2, FAILED: 2, CANCELLED: 2 } as const;

@@ -24,7 +24,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { from, fromEvent, map, takeUntil, type Observable } from 'rxjs';
+import { fromEvent, map, takeUntil, type Observable } from 'rxjs';
 import type { Principal } from '#libs/auth';
 import { JobNotFoundError } from '#libs/errors';
 import { callerOf, CurrentPrincipal } from '../../auth/current-principal.decorator.js';
@@ -36,6 +36,7 @@ import { JobUpdates } from '../job-updates.js';
 import { toJob } from '../models/job.mapper.js';
 import { JobExistsGuard } from './job-exists.guard.js';
 import { JobDto, JobListDto, ListJobsQuery } from './job.dto.js';
+import { fromIterator } from '../../http/iterator-observable.js';
 import { ShutdownSignal } from '../../shutdown/graceful-shutdown.js';
 
 /** Pulls and pushes for other services: queued at once (202 + Location), followed by polling or SSE. */
@@ -150,7 +151,8 @@ export class JobsController {
   @ApiProduces('text/event-stream')
   @ApiProblemResponses('JOB_NOT_FOUND', 'UNAUTHENTICATED', 'QUEUE_UNAVAILABLE')
   events(@Param('id') id: string): Observable<MessageEvent> {
-    return from(this.updates.follow(id)).pipe(
+    // Ends the job's stream as soon as the client leaves, not at the job's next change.
+    return fromIterator(this.updates.follow(id)).pipe(
       map((record) => ({ type: 'job', data: toJob(record) })),
       // A shutting-down api ends the stream; the client reconnects to another replica.
       takeUntil(fromEvent(this.shutdown.signal, 'abort')),
