@@ -29,7 +29,7 @@ describe('admitting changes: budgets per root field, aliases, refusals in the au
   beforeAll(async () => {
     // A Redis database of its own: the budgets and the audit trail here are this file's alone.
     api = await startApi(env, {
-      REDIS_URL: `${env.redis.url}/6`,
+      REDIS_URL: `${env.redis.url}/9`,
       RATE_LIMIT_QUERIES: '1000',
       RATE_LIMIT_MUTATIONS: '5',
       RATE_LIMIT_WINDOW_SECONDS: '60',
@@ -102,7 +102,7 @@ describe('admitting changes: budgets per root field, aliases, refusals in the au
   });
 
   it('bounds what one audit entry stores, with a marker', async () => {
-    const admin = await startApi(env, { REDIS_URL: `${env.redis.url}/6`, RATE_LIMIT_MUTATIONS: '0' });
+    const admin = await startApi(env, { REDIS_URL: `${env.redis.url}/9`, RATE_LIMIT_MUTATIONS: '0' });
     try {
       const huge = `stevedore-admission/${'x'.repeat(200_000)}:1`;
       const answer = await graphql(admin, 'mutation($s: String!) { untagImage(ref: $s) { untagged } }', {

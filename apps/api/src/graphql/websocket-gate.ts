@@ -6,6 +6,7 @@ import { TokenAuthenticator, type Principal } from '#libs/auth';
 import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
 import { RateLimitedError } from '#libs/errors';
 import { REQUEST_QUOTA, type RequestQuota } from '#libs/rate-limit';
+import { operationBudget, type OperationBudget } from './operation-budget.js';
 
 /** What graphql-ws keeps per connection: the socket, and who authenticated in connection_init. */
 export type SocketExtra = { socket: WebSocket; principal?: Principal; counted?: boolean };
@@ -108,11 +109,11 @@ export class WebSocketGate {
         ),
       ];
     }
-    const kind = operationKind(payload);
-    if (!kind || !extra.principal) return undefined;
-    const decision = await this.quota.consume(extra.principal.fingerprint, kind);
+    const budget = budgetOf(payload);
+    if (!budget || !extra.principal) return undefined;
+    const decision = await this.quota.consume(extra.principal.fingerprint, budget.kind, budget.cost);
     if (decision.allowed) return undefined;
-    return [refusal(new RateLimitedError(decision.retryAfterSeconds, `${kind} operations`).message)];
+    return [refusal(new RateLimitedError(decision.retryAfterSeconds, `${budget.kind} operations`).message)];
   }
 }
 
@@ -120,8 +121,8 @@ function refusal(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'RATE_LIMITED' } });
 }
 
-/** Subscriptions count as reads; a document that does not parse is left to graphql-ws to refuse. */
-function operationKind(payload: SubscribePayload): 'query' | 'mutation' | undefined {
+/** As over HTTP; a document that does not parse is left to graphql-ws to refuse. */
+function budgetOf(payload: SubscribePayload): OperationBudget | undefined {
   let document: DocumentNode;
   try {
     document = parse(payload.query);
@@ -129,6 +130,5 @@ function operationKind(payload: SubscribePayload): 'query' | 'mutation' | undefi
     return undefined;
   }
   const operation = getOperationAST(document, payload.operationName ?? undefined);
-  if (!operation) return undefined;
-  return operation.operation === 'mutation' ? 'mutation' : 'query';
+  return operation ? operationBudget(operation, document) : undefined;
 }
