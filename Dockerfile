@@ -1,6 +1,11 @@
 # syntax=docker/dockerfile:1
+# Node 24 LTS ('Krypton', supported until April 2028), pinned to an exact release for both stages.
+# Pin the digest too where the registry can be reached: `docker buildx imagetools inspect
+# node:24.21.0-bookworm-slim` prints it; then NODE_IMAGE=node:24.21.0-bookworm-slim@sha256:<digest>.
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim
+
 # Build stage: compile TypeScript with the full dependency set, then drop dev dependencies.
-FROM node:20-bookworm-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
@@ -10,13 +15,14 @@ COPY libs libs
 RUN npm run build && npm prune --omit=dev --ignore-scripts
 
 # Runtime stage: production dependencies and compiled code only.
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
-# State (the credential sealing key when none is configured): a volume shared by api and workers.
+# State (the credential sealing key when none is configured, uploaded archives): a volume shared
+# by api and workers, and the only place they write (compose runs them on a read-only root).
 RUN mkdir -p /var/lib/stevedore && chown node:node /var/lib/stevedore
 # Non-root: give the container the Docker socket's group (compose: group_add) instead of root.
 USER node

@@ -1,10 +1,11 @@
 import { Queue } from 'bullmq';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { IMAGE_QUEUE, bullConnection } from '#libs/jobs';
-import { redisAnswers } from '../../apps/api/src/bootstrap/private-redis.js';
+import { redisAnswers, startPrivateRedis } from '../../apps/api/src/bootstrap/private-redis.js';
 import { findFreePort } from '../environment/free-port.js';
 import { readTestEnvironment } from '../environment/index.js';
 import { startApi, type ApiUnderTest } from '../support/api-under-test.js';
@@ -22,6 +23,28 @@ async function workerCount(redisUrl: string): Promise<number> {
   }
 }
 
+/** What a client that sends no password gets for PING, as Redis's first reply line. */
+function pingWithoutPassword(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => socket.write('PING\r\n'));
+    let reply = '';
+    socket.setTimeout(5_000, () => socket.destroy(new Error(`no reply from 127.0.0.1:${port}`)));
+    socket.on('data', (chunk) => {
+      reply += chunk;
+      if (reply.includes('\r\n')) {
+        socket.end();
+        resolve(reply.slice(0, reply.indexOf('\r\n')));
+      }
+    });
+    socket.on('error', reject);
+  });
+}
+
+const mode = (path: string) => statSync(path).mode & 0o777;
+
+/** Every process's command line, as `ps` shows them to any local user. */
+const commandLines = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+
 describe('run modes', () => {
   // A Redis database of its own, so other suites' embedded workers are not counted.
   const redisUrl = `${env.redis.url}/7`;
@@ -38,6 +61,44 @@ describe('run modes', () => {
       expect(await workerCount(redisUrl)).toBe(0);
     } finally {
       await api.close();
+    }
+  });
+
+  it('the private redis-server wants a generated password, kept in a 0600 file and off command lines', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'stevedore-state-'));
+    try {
+      const redis = await startPrivateRedis(stateDir);
+      const url = new URL(redis.url);
+      const passwordFile = join(stateDir, 'redis.password');
+      let password: string;
+      try {
+        expect(url.hostname).toBe('127.0.0.1');
+        expect(url.username).toBe('');
+        expect(url.password).toMatch(/^[0-9a-f]{64}$/);
+        password = readFileSync(passwordFile, 'utf8').trim();
+        expect(password).toBe(url.password);
+        expect(mode(passwordFile)).toBe(0o600);
+        expect(mode(join(stateDir, 'redis'))).toBe(0o700);
+        expect(redis.loggableUrl).toBe(`redis://127.0.0.1:${url.port}`);
+
+        expect(await pingWithoutPassword(Number(url.port))).toMatch(/^-NOAUTH /);
+        expect(await redisAnswers(redis.url)).toBe(true);
+        expect(commandLines()).not.toContain(password);
+      } finally {
+        await redis.stop();
+      }
+      expect(await redisAnswers(redis.url, 200)).toBe(false);
+
+      // The next start reads the same password (and the same append-only folder).
+      const again = await startPrivateRedis(stateDir);
+      try {
+        expect(new URL(again.url).password).toBe(password);
+        expect(await redisAnswers(again.url)).toBe(true);
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
     }
   });
 
@@ -98,9 +159,21 @@ describe('run modes', () => {
         STEVEDORE_STATE_DIR: stateDir,
       });
       const [, token] = await waitFor(api.output, /Bearer ([A-Za-z0-9_-]{43})/);
+      let privateRedisPort: number | undefined;
       if (!defaultRedisRuns) {
         expect(api.output()).toContain('started a private redis-server');
         expect(existsSync(join(stateDir, 'redis'))).toBe(true);
+        // Logged without its password, which stays in a 0600 file beside the credential key.
+        const [, port] = api.output().match(/"url":"redis:\/\/127\.0\.0\.1:(\d+)"/) ?? [];
+        expect(port).toBeDefined();
+        privateRedisPort = Number(port);
+        const passwordFile = join(stateDir, 'redis.password');
+        expect(mode(passwordFile)).toBe(0o600);
+        expect(mode(join(stateDir, 'credentials.key'))).toBe(0o600);
+        expect(await pingWithoutPassword(privateRedisPort)).toMatch(/^-NOAUTH /);
+        const password = readFileSync(passwordFile, 'utf8').trim();
+        expect(password).toMatch(/^[0-9a-f]{64}$/);
+        expect(commandLines()).not.toContain(password);
       }
       const unauthenticated = await fetch(`http://127.0.0.1:${port}/graphql`, {
         method: 'POST',
@@ -120,6 +193,11 @@ describe('run modes', () => {
 
       api.child.kill('SIGTERM');
       expect([0, 'SIGTERM']).toContain(await exited(api.child));
+      if (privateRedisPort !== undefined) {
+        // No line the api wrote, start to stop, holds the private Redis password.
+        expect(api.output()).not.toContain(readFileSync(join(stateDir, 'redis.password'), 'utf8').trim());
+        expect(await redisAnswers(`redis://127.0.0.1:${privateRedisPort}`, 200)).toBe(false);
+      }
       if (!defaultRedisRuns) {
         const privateRedisLeft = () =>
           spawnSync('pgrep', ['-f', join(stateDir, 'redis')])

@@ -73,7 +73,9 @@ async function withRedis(
     const privateRedis = await startPrivateRedis(config.stateDir);
     log.log({
       message: 'No Redis configured or running: started a private redis-server',
-      url: privateRedis.url,
+      // Never privateRedis.url: it carries the password.
+      url: privateRedis.loggableUrl,
+      passwordFile: privateRedis.passwordFile,
       dir: config.stateDir,
     });
     return { config: { ...config, redis: { url: privateRedis.url, explicit: true } }, privateRedis };

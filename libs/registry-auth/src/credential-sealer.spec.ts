@@ -164,13 +164,48 @@ describe('CredentialSealer', () => {
     );
   });
 
-  it('unseals with a previous key during a rotation, and seals with the new one', () => {
+  describe('during a key rotation (new key, previous = old key)', () => {
     const oldKey = parseSealingKey(generateSealingKey());
     const newKey = parseSealingKey(generateSealingKey());
-    const sealedOld = new CredentialSealer(oldKey).seal(alice);
     const rotating = new CredentialSealer(newKey, { previousKeys: [oldKey] });
-    expect(rotating.unseal(sealedOld).password).toBe(SECRET);
-    expect(new CredentialSealer(newKey).unseal(rotating.seal(alice)).password).toBe(SECRET);
+
+    it('opens what the old key sealed', () => {
+      const sealedOld = new CredentialSealer(oldKey).seal(alice, { associatedData: 'job-1' });
+      expect(rotating.unseal(sealedOld, { associatedData: 'job-1' }).password).toBe(SECRET);
+    });
+
+    it('opens what the new key sealed', () => {
+      expect(rotating.unseal(new CredentialSealer(newKey).seal(alice)).password).toBe(SECRET);
+      expect(rotating.unseal(rotating.seal(alice)).password).toBe(SECRET);
+    });
+
+    it('refuses a key it does not know with the usual error, naming no secret', () => {
+      const stranger = new CredentialSealer(parseSealingKey(generateSealingKey()));
+      const error = unsealError(() => rotating.unseal(stranger.seal(alice)));
+      expect(error.reason).toBe('rejected');
+      expect(error.message).toMatch(/another key or for another job, or were altered/);
+      expectNoSecret(error, SECRET, oldKey.export().toString('base64'), newKey.export().toString('base64'));
+    });
+
+    it('never seals with the previous key', () => {
+      for (let i = 0; i < 20; i++) {
+        const sealed = rotating.seal(alice);
+        expect(new CredentialSealer(newKey).unseal(sealed).password).toBe(SECRET);
+        expect(unsealError(() => new CredentialSealer(oldKey).unseal(sealed)).reason).toBe('rejected');
+      }
+    });
+
+    it('still binds the associated data under the previous key', () => {
+      const sealedOld = new CredentialSealer(oldKey).seal(alice, { associatedData: 'job-1' });
+      expect(unsealError(() => rotating.unseal(sealedOld, { associatedData: 'job-2' })).reason).toBe(
+        'rejected',
+      );
+    });
+
+    it('refuses a previous key that is not 32 bytes', () => {
+      const short = { type: 'secret', symmetricKeySize: 16 } as never;
+      expect(() => new CredentialSealer(newKey, { previousKeys: [short] })).toThrow(SealingKeyError);
+    });
   });
 
   it.each([

@@ -1,12 +1,22 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
+import { readOrCreateSecretFile } from '#libs/secrets';
+
+/** The private redis-server's password, in the state folder beside the credential key. */
+export const PRIVATE_REDIS_PASSWORD_FILE = 'redis.password';
 
 /** A redis-server this process started for itself, because none was configured or running. */
 export interface PrivateRedis {
+  /** `redis://:<password>@127.0.0.1:<port>`: for clients, never for logs. */
   readonly url: string;
+  /** `redis://127.0.0.1:<port>`, without the password: for logs. */
+  readonly loggableUrl: string;
+  /** The file holding the password (mode 0600). */
+  readonly passwordFile: string;
   stop(): Promise<void>;
 }
 
@@ -34,7 +44,9 @@ export async function redisAnswers(url: string, timeoutMs = 1_000): Promise<bool
 
 /**
  * Starts redis-server from the PATH on a free loopback port, with append-only persistence in
- * `<stateDir>/redis`, so queued jobs survive a restart of `npm start`.
+ * `<stateDir>/redis`, so queued jobs survive a restart of `npm start`. It requires a password,
+ * generated once into `<stateDir>/redis.password` (mode 0600) and handed to redis-server as
+ * configuration on its stdin, so no command line (`ps`) shows it; the returned `url` carries it.
  */
 export async function startPrivateRedis(stateDir: string): Promise<PrivateRedis> {
   if (spawnSync('redis-server', ['--version']).error) {
@@ -43,17 +55,35 @@ export async function startPrivateRedis(stateDir: string): Promise<PrivateRedis>
         'Install Redis (e.g. apt-get install redis-server) or set REDIS_URL to a running one.',
     );
   }
+  const passwordFile = resolve(stateDir, PRIVATE_REDIS_PASSWORD_FILE);
+  const password = readOrCreateSecretFile(passwordFile, () => randomBytes(32).toString('hex'));
+  // Used as is in a URL and a redis.conf line: no escaping, so only unreserved characters.
+  if (!/^[A-Za-z0-9._~-]{16,}$/.test(password)) {
+    throw new RedisNotAvailableError(
+      `${passwordFile} must hold 16 or more of A-Z a-z 0-9 . _ ~ - (delete it to have one generated).`,
+    );
+  }
   const dir = resolve(stateDir, 'redis');
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    chmodSync(dir, 0o700); // also when an older version created it: the AOF holds the queue
+  } catch {
+    // Not ours to change: redis-server says so if it cannot write there either.
+  }
   const port = await freePort();
+  // '-' (last): read more configuration from stdin, after the options on the command line.
   const child = spawn(
     'redis-server',
-    ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--appendonly', 'yes', '--save', ''],
-    { stdio: 'ignore' },
+    ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--appendonly', 'yes', '--save', '', '-'],
+    { stdio: ['pipe', 'ignore', 'ignore'] },
   );
-  const url = `redis://127.0.0.1:${port}`;
+  child.on('error', () => undefined); // an exit code follows, which waitUntilAnswers reports
+  child.stdin!.on('error', () => undefined); // EPIPE when it exits before reading
+  child.stdin!.end(`requirepass ${password}\n`);
+  const address = `127.0.0.1:${port}`;
+  const url = `redis://:${password}@${address}`;
   await waitUntilAnswers(url, child);
-  return { url, stop: () => stopChild(child) };
+  return { url, loggableUrl: `redis://${address}`, passwordFile, stop: () => stopChild(child) };
 }
 
 async function waitUntilAnswers(url: string, child: ChildProcess): Promise<void> {

@@ -1,0 +1,1 @@
+export { SecretFileError, readOrCreateSecretFile } from './secret-file.js';
