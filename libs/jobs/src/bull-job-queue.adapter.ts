@@ -8,7 +8,7 @@ import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
 import { DomainError, JobNotCancellableError, JobNotFoundError, QueueUnavailableError } from '#libs/errors';
 import { publicStateOf, toJobRecord, type BullJobFields, type JobStateFields } from './bull-job-record.js';
 import { KIND_OF_JOB, type JobName, type JobPayloads } from './job-definitions.js';
-import type { JobCensus, JobCountsByKind, JobQueue, QueueCounts } from './job-queue.port.js';
+import type { JobCensus, JobCountsByKind, JobQueue, JobSummary, QueueCounts } from './job-queue.port.js';
 import { isFinal, JOB_STATES, type JobRecord, type JobState } from './job-record.js';
 import { CANCEL_CHANNEL, IMAGE_QUEUE, JOB_KINDS, type JobKind } from './queue.constants.js';
 import { bullConnection } from './redis-connection.js';
@@ -33,16 +33,16 @@ const CHANGE_EVENTS = [
 /** How long cancel waits for a worker to abort an active job before answering. */
 const CANCEL_WAIT_MS = 10_000;
 /**
- * Per BullMQ state, the fields of a job's hash that its kind and public state depend on (see
- * publicStateOf): a census reads only these, not whole jobs with their progress and results.
+ * Per BullMQ state, the fields of a job's hash that a summary needs: its kind (name), public
+ * state (see publicStateOf), reference and creation time. Not its progress, result or trace.
  */
-const CENSUS_FIELDS = {
-  waiting: ['name', 'data'],
-  prioritized: ['name', 'data'],
-  delayed: ['name', 'data'],
-  active: ['name', 'data', 'progress'],
-  completed: ['name'],
-  failed: ['name', 'failedReason'],
+const SUMMARY_FIELDS = {
+  waiting: ['name', 'data', 'timestamp'],
+  prioritized: ['name', 'data', 'timestamp'],
+  delayed: ['name', 'data', 'timestamp'],
+  active: ['name', 'data', 'timestamp', 'progress'],
+  completed: ['name', 'data', 'timestamp'],
+  failed: ['name', 'data', 'timestamp', 'failedReason'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** Longest wait for Redis on behalf of a caller before QUEUE_UNAVAILABLE. */
@@ -97,17 +97,47 @@ export class BullJobQueue implements JobQueue, JobCensus, OnModuleDestroy {
     return toJobRecord(job as unknown as BullJobFields, state);
   }
 
-  async list(): Promise<JobRecord[]> {
-    const byState = await Promise.all(
-      (['active', 'waiting', 'prioritized', 'delayed', 'completed', 'failed'] as const).map(async (state) => {
-        const jobs = await this.guard(() => this.queue.getJobs([state]));
-        return jobs.map((job) => toJobRecord(job as unknown as BullJobFields, state));
-      }),
+  async summaries(): Promise<JobSummary[]> {
+    const client = await this.guard(() => this.queue.getBackend().client);
+    const byState = await this.guard(() =>
+      Promise.all(
+        Object.entries(SUMMARY_FIELDS).map(async ([bullState, fields]) => {
+          const ids = await this.queue.getRanges([bullState as keyof typeof SUMMARY_FIELDS], 0, -1);
+          // Pipelined on one connection (none waits for the answer of another): not a round trip each.
+          const rows = await Promise.all(ids.map((id) => client.hmget(this.queue.toKey(id), ...fields)));
+          return rows.map((row, index) =>
+            summaryOf(
+              ids[index]!,
+              bullState,
+              Object.fromEntries(fields.map((field, at) => [field, row[at]])),
+            ),
+          );
+        }),
+      ),
     );
+    // A job moving between states can be read in both: keep one.
+    const seen = new Set<string>();
     return byState
       .flat()
-      .filter((record): record is JobRecord => record !== null)
+      .filter(
+        (summary): summary is JobSummary =>
+          summary !== null && !seen.has(summary.id) && !!seen.add(summary.id),
+      )
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? -1 : 1));
+  }
+
+  async getMany(ids: readonly string[]): Promise<JobRecord[]> {
+    const records = await this.guard(() =>
+      Promise.all(
+        ids.map(async (id) => {
+          // State first, as in get().
+          const state = await this.queue.getJobState(id);
+          const job = await this.queue.getJob(id);
+          return job ? toJobRecord(job as unknown as BullJobFields, state) : null;
+        }),
+      ),
+    );
+    return records.filter((record): record is JobRecord => record !== null);
   }
 
   async cancel(id: string): Promise<JobRecord> {
@@ -148,32 +178,7 @@ export class BullJobQueue implements JobQueue, JobCensus, OnModuleDestroy {
     const counts = Object.fromEntries(
       JOB_KINDS.map((kind) => [kind, Object.fromEntries(JOB_STATES.map((state) => [state, 0]))]),
     ) as Record<JobKind, Record<JobState, number>>;
-    const client = await this.guard(() => this.queue.getBackend().client);
-    await this.guard(() =>
-      Promise.all(
-        Object.entries(CENSUS_FIELDS).map(async ([bullState, fields]) => {
-          const ids = await this.queue.getRanges([bullState as keyof typeof CENSUS_FIELDS], 0, -1);
-          // Pipelined on one connection (none waits for the answer of another): not a round trip each.
-          const rows = await Promise.all(ids.map((id) => client.hmget(this.queue.toKey(id), ...fields)));
-          for (const row of rows) {
-            const job = Object.fromEntries(fields.map((field, index) => [field, row[index] ?? null]));
-            const name = job['name'];
-            // A job removed between the two reads has no name any more.
-            if (!name || !Object.hasOwn(KIND_OF_JOB, name)) continue;
-            const kind = KIND_OF_JOB[name as JobName];
-            const state = publicStateOf(
-              {
-                data: (parseJson(job['data']) as JobStateFields['data'] | null) ?? {},
-                progress: parseJson(job['progress']),
-                failedReason: job['failedReason'] ?? undefined,
-              },
-              bullState,
-            );
-            if (state) counts[kind][state] += 1;
-          }
-        }),
-      ),
-    );
+    for (const { kind, state } of await this.summaries()) counts[kind][state] += 1;
     return counts;
   }
 
@@ -275,6 +280,30 @@ export class BullJobQueue implements JobQueue, JobCensus, OnModuleDestroy {
       clearTimeout(timer);
     }
   }
+}
+
+/** A summary from the fields of a job's hash; null for a job removed meanwhile, or not ours. */
+function summaryOf(
+  id: string,
+  bullState: string,
+  fields: Record<string, string | null | undefined>,
+): JobSummary | null {
+  const name = fields['name'];
+  // A job removed between the two reads has no name any more.
+  if (!name || !Object.hasOwn(KIND_OF_JOB, name)) return null;
+  const data = (parseJson(fields['data']) as { ref?: unknown; cancelRequested?: boolean } | null) ?? {};
+  const state = publicStateOf(
+    { data, progress: parseJson(fields['progress']), failedReason: fields['failedReason'] ?? undefined },
+    bullState,
+  );
+  if (!state) return null;
+  return {
+    id,
+    kind: KIND_OF_JOB[name as JobName],
+    state,
+    ref: typeof data.ref === 'string' ? data.ref : '',
+    createdAt: new Date(Number(fields['timestamp'] ?? 0)),
+  };
 }
 
 /** A JSON field of a job's hash; null when absent or not JSON. */

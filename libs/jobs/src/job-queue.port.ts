@@ -11,6 +11,15 @@ export interface QueueCounts {
   readonly failed: number;
 }
 
+/** What a listing filters and orders on: a few small fields of a job, not its progress or result. */
+export interface JobSummary {
+  readonly id: string;
+  readonly kind: JobKind;
+  readonly state: JobState;
+  readonly ref: string;
+  readonly createdAt: Date;
+}
+
 /**
  * The image queue as the api needs it. Services depend on this port, never on BullMQ, so their
  * logic can be tested with a fake of it and the adapter against a real Redis.
@@ -26,8 +35,13 @@ export interface JobQueue {
     options?: { deduplicationId?: string },
   ): Promise<JobRecord>;
   get(id: string): Promise<JobRecord | null>;
-  /** Every job the queue still keeps, newest first. */
-  list(): Promise<JobRecord[]>;
+  /**
+   * Every job the queue still keeps (JOB_KEEP_SECONDS, JOB_KEEP_COUNT), newest first, as
+   * summaries: a listing filters and pages these, then reads whole jobs for its page only.
+   */
+  summaries(): Promise<JobSummary[]>;
+  /** Whole records of these jobs, in this order; a job gone meanwhile is left out. */
+  getMany(ids: readonly string[]): Promise<JobRecord[]>;
   /**
    * Cancels a queued job (it will never run) or aborts an active one, and answers the job once
    * the cancellation took effect. Rejects with JOB_NOT_FOUND or JOB_NOT_CANCELLABLE.

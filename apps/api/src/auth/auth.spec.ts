@@ -1,6 +1,7 @@
 import {
   Controller,
   Get,
+  Global,
   Module,
   Post,
   type INestApplication,
@@ -11,7 +12,10 @@ import { ApolloDriver } from '@nestjs/apollo';
 import { GraphQLModule, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
+import { AUDIT_LOG, type AuditLog, type NewAuditEntry } from '#libs/audit';
 import { Public, RequiresRole } from '#libs/auth';
+import { loadConfig, STEVEDORE_CONFIG } from '#libs/config';
+import { ChangeAudit } from '../audit/change-audit.js';
 import { formatGraphQLError } from '../errors/graphql-error.formatter.js';
 import { ProblemDetailsFilter } from '../errors/problem-details.filter.js';
 import { AuthModule, mountAuthentication } from './auth.module.js';
@@ -49,8 +53,27 @@ class ProbeResolver {
   }
 }
 
+/** The guard records refused changes: an audit log of our own port, kept in memory. */
+const recorded: NewAuditEntry[] = [];
+const memoryAuditLog: AuditLog = {
+  record: async (entry) => void recorded.push(entry),
+  list: async () => ({ totalCount: 0, nodes: [], pageInfo: { hasNextPage: false, endCursor: null } }),
+};
+
+@Global()
+@Module({
+  providers: [
+    ChangeAudit,
+    { provide: AUDIT_LOG, useValue: memoryAuditLog },
+    { provide: STEVEDORE_CONFIG, useValue: loadConfig({}) },
+  ],
+  exports: [ChangeAudit, STEVEDORE_CONFIG],
+})
+class AuditStandInModule {}
+
 @Module({
   imports: [
+    AuditStandInModule,
     AuthModule.forTokens(Object.entries(TOKENS).map(([role, token]) => ({ role: role as 'read', token }))),
     GraphQLModule.forRoot({
       driver: ApolloDriver,
@@ -124,5 +147,18 @@ describe('authentication and roles (the real middleware and guard)', () => {
       if (expected[field] === true) expect(answer.body.data[field]).toBe(true);
       else expect(answer.body.errors[0].extensions.code).toBe('FORBIDDEN');
     }
+  });
+
+  it('records each change refused for its role, and no refused read', async () => {
+    recorded.length = 0;
+    const token = TOKENS.read;
+    await request(app.getHttpServer()).post('/api/v1/thing').set('authorization', `Bearer ${token}`);
+    await request(app.getHttpServer()).get('/api/v1/operations').set('authorization', `Bearer ${token}`);
+    await gql('mutation { touch }', token);
+    expect(recorded.map(({ operation, outcome, errorCode }) => [operation, outcome, errorCode])).toEqual([
+      ['POST /api/v1/thing', 'error', 'FORBIDDEN'],
+      ['touch', 'error', 'FORBIDDEN'],
+    ]);
+    expect(recorded.every((entry) => /^read:[0-9a-f]{12}$/.test(entry.caller))).toBe(true);
   });
 });

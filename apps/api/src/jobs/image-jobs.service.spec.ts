@@ -12,6 +12,7 @@ import {
   type JobPayloads,
   type JobQueue,
   type JobRecord,
+  type JobSummary,
   type QueueCounts,
 } from '#libs/jobs';
 import { CredentialSealer, generateSealingKey } from '#libs/registry-auth';
@@ -54,8 +55,11 @@ class FakeJobQueue implements JobQueue {
   async get(): Promise<JobRecord | null> {
     return null;
   }
-  async list(): Promise<JobRecord[]> {
+  async summaries(): Promise<JobSummary[]> {
     return [...this.byDedup.values()].reverse();
+  }
+  async getMany(ids: readonly string[]): Promise<JobRecord[]> {
+    return ids.map((id) => this.byId.get(id)!);
   }
   async cancel(id: string): Promise<JobRecord> {
     const record = this.byId.get(id)!;

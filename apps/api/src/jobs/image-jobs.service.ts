@@ -132,13 +132,13 @@ export class ImageJobsService {
 
   async list(query: JobListQuery): Promise<Page<JobRecord>> {
     const ref = query.ref === undefined ? undefined : normalizedRef(query.ref);
-    const jobs = (await this.queue.list()).filter(
+    const jobs = (await this.queue.summaries()).filter(
       (job) =>
         (query.state === undefined || job.state === query.state) &&
         (query.kind === undefined || job.kind === query.kind) &&
         (ref === undefined || job.ref === ref),
     );
-    return paginate(jobs, {
+    const page = paginate(jobs, {
       first: query.first,
       after: query.after,
       keyOf: (job) => JSON.stringify([job.createdAt.getTime(), job.id]),
@@ -147,6 +147,8 @@ export class ImageJobsService {
         return job.createdAt.getTime() - createdAt || (id < job.id ? -1 : id > job.id ? 1 : 0);
       },
     });
+    // Whole jobs (progress per layer, results) for this page only.
+    return { ...page, nodes: await this.queue.getMany(page.nodes.map((job) => job.id)) };
   }
 
   async cancel(id: string): Promise<JobRecord> {
