@@ -6,7 +6,7 @@ import { QueueEvents, QueueEventsProducer, type JobsOptions, type Queue } from '
 import { Redis } from 'ioredis';
 import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
 import { DomainError, JobNotCancellableError, JobNotFoundError, QueueUnavailableError } from '#libs/errors';
-import { publicStateOf, toJobRecord, type BullJobFields, type JobStateFields } from './bull-job-record.js';
+import { publicStateOf, toJobRecord, type BullJobFields } from './bull-job-record.js';
 import { KIND_OF_JOB, type JobName, type JobPayloads } from './job-definitions.js';
 import type { JobCensus, JobCountsByKind, JobQueue, JobSummary, QueueCounts } from './job-queue.port.js';
 import { isFinal, JOB_STATES, type JobRecord, type JobState } from './job-record.js';
