@@ -16,7 +16,9 @@
  * run. Such requests are marked `mustFail`: a 2xx answer to one is itself a failure.
  */
 import fc from 'fast-check';
+import { randomBytes } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import pLimit from 'p-limit';
 import { ERROR_CODES, ERROR_HTTP_STATUS, type ErrorCode } from '#libs/errors';
 import { parseImageLookup, parseReference } from '#libs/reference';
@@ -1007,6 +1009,175 @@ const oddPaths: fc.Arbitrary<FuzzRequest> = fc
 
 // ---------------------------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------------------------
+// Reference filters are globs: star floods (exponential for a backtracking matcher), classes that
+// are malformed or reversed, escapes, and random strings of glob syntax.
+
+const GLOB_PIECES = [
+  '*',
+  '?',
+  '[',
+  ']',
+  '^',
+  '-',
+  '\\',
+  '/',
+  ':',
+  'a',
+  'z',
+  'x',
+  '[a-z]',
+  '[z-a]',
+  '[^/]',
+  '[]',
+];
+const globs: fc.Arbitrary<string> = fc.oneof(
+  fc
+    .tuple(
+      fc.constantFrom('', '*/', 'acme/', '127.0.0.1:5000/'),
+      fc.integer({ min: 1, max: 300 }),
+      fc.string({ maxLength: 8 }),
+    )
+    .map(([head, stars, tail]) => `${head}${'*'.repeat(stars)}${tail}X`),
+  fc
+    .tuple(fc.integer({ min: 1, max: 150 }), fc.constantFrom('a', '?', '[a-z]', '/'))
+    .map(([count, piece]) => `${`*${piece}`.repeat(count)}X`),
+  fc.array(fc.constantFrom(...GLOB_PIECES), { maxLength: 24 }).map((pieces) => pieces.join('')),
+  fc.string({ maxLength: 40 }),
+);
+const globFilters: fc.Arbitrary<FuzzRequest> = fc.oneof(
+  globs.map((glob) => get(`/api/v1/images?first=5&reference=${percentEncode(glob)}`)),
+  globs.map((glob) =>
+    graphql('query($g: String) { images(first: 5, filter: { reference: $g }) { totalCount } }', { g: glob }),
+  ),
+  globs.map((glob) =>
+    graphql(`{ images(first: 5, filter: { reference: ${literal(glob)} }) { totalCount } }`),
+  ),
+);
+
+// ---------------------------------------------------------------------------------------------
+// Alias floods: one document, many aliased fields. Over GRAPHQL_MAX_ALIASES it is refused before
+// it runs; under it, changes that cannot change anything each count once.
+
+const aliasFloods: fc.Arbitrary<FuzzRequest> = fc
+  .tuple(
+    fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 40, max: 5_000 })),
+    fc.constantFrom(
+      (i: number) =>
+        `p${i}: pullImage(input: { ref: "${ABSENT_REPOSITORY}/x:${i}", platform: "${IMPOSSIBLE_PLATFORM}" }) { id }`,
+      (i: number) => `u${i}: untagImage(ref: "${ABSENT_REPOSITORY}/x:${i}") { untagged }`,
+      (i: number) => `r${i}: pruneImages(dryRun: true) { spaceReclaimed }`,
+      (i: number) => `q${i}: images(first: 1) { totalCount }`,
+    ),
+  )
+  .map(([count, field]) => {
+    const fields = Array.from({ length: count }, (_, i) => field(i)).join(' ');
+    const isQuery = field(0).startsWith('q');
+    const isDryRun = field(0).startsWith('r');
+    return graphql(
+      isQuery ? `{ ${fields} }` : `mutation { ${fields} }`,
+      undefined,
+      'write',
+      !isQuery && !isDryRun,
+    );
+  });
+
+// ---------------------------------------------------------------------------------------------
+// The WebSocket edge, before connection_init: `ws` reads a frame's length from its header, so a
+// frame (or a fragmented message) over HTTP_BODY_LIMIT_BYTES is refused with 1009 at once,
+// whatever follows; an upgrade to any path but /graphql is answered 404.
+
+/** HTTP_BODY_LIMIT_BYTES's default, which startApi keeps; graphql-ws frames share it. */
+const WS_FRAME_LIMIT = 1024 * 1024;
+const WS_MESSAGE_TOO_BIG = 1009;
+
+/** A client frame's header, masked with key 0 (the payload then goes out as it is). */
+function wsFrameHeader(opcode: number, fin: boolean, length: number): Buffer {
+  const header = Buffer.alloc(14);
+  header[0] = (fin ? 0x80 : 0) | opcode;
+  header[1] = 0x80 | 127;
+  header.writeBigUInt64BE(BigInt(length), 2);
+  return header;
+}
+
+/**
+ * Sends an upgrade to `path` over a raw socket, then `chunks` once upgraded. Resolves with the
+ * close code of the server's first frame, or the status line of an answer that is not 101, or
+ * how the socket otherwise ended ('hang' after REQUEST_TIMEOUT_MS).
+ */
+function wsOutcome(
+  api: ApiUnderTest,
+  path: string,
+  chunks: readonly Buffer[] = [],
+): Promise<number | string> {
+  const { hostname, port } = new URL(api.url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    let received = Buffer.alloc(0);
+    let upgraded = false;
+    const finish = (outcome: number | string) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(outcome);
+    };
+    const timer = setTimeout(() => finish('hang'), REQUEST_TIMEOUT_MS);
+    socket.on('error', () => undefined);
+    socket.on('close', () => finish(upgraded ? 'closed without a close frame' : 'closed without an answer'));
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      if (!upgraded) {
+        const end = received.indexOf('\r\n\r\n');
+        if (end === -1) return;
+        const status = received.subarray(0, end).toString('latin1').split('\r\n')[0]!;
+        if (!status.startsWith('HTTP/1.1 101 ')) return finish(status);
+        upgraded = true;
+        received = received.subarray(end + 4);
+        for (const data of chunks) socket.write(data);
+      }
+      // The server's first frame, unmasked; a close frame's code is its first two payload bytes.
+      if (received.length >= 4 && (received[0]! & 0x0f) === 0x8) finish(received.readUInt16BE(2));
+    });
+    socket.write(
+      `GET ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+        `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n` +
+        'Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n',
+    );
+  });
+}
+
+/** What goes out after the upgrade: always more than WS_FRAME_LIMIT in one message. */
+const oversizedFrames: fc.Arbitrary<Buffer[]> = fc.oneof(
+  // One text or binary frame over the limit (up to 2^53 - 1), with a little of its payload.
+  fc
+    .record({
+      opcode: fc.constantFrom(0x1, 0x2),
+      fin: fc.boolean(),
+      length: fc.oneof(
+        fc.integer({ min: WS_FRAME_LIMIT + 1, max: 8 * WS_FRAME_LIMIT }),
+        fc.maxSafeInteger().filter((n) => n > WS_FRAME_LIMIT),
+      ),
+      sent: fc.integer({ min: 0, max: 64 * 1024 }),
+    })
+    .map(({ opcode, fin, length, sent }) => [wsFrameHeader(opcode, fin, length), Buffer.alloc(sent, 0x7b)]),
+  // A message in fragments each under the limit, over it together.
+  fc.integer({ min: 2, max: 5 }).map((parts) => {
+    const size = Math.ceil((WS_FRAME_LIMIT + 1) / parts) + 1;
+    return Array.from({ length: parts }, (_, index) => [
+      wsFrameHeader(index === 0 ? 0x1 : 0x0, index === parts - 1, size),
+      Buffer.alloc(size, 0x7b),
+    ]).flat();
+  }),
+);
+
+/** Paths that are not /graphql (with or without a query string). */
+const otherUpgradePaths: fc.Arbitrary<string> = fc
+  .oneof(
+    fc.webPath(),
+    fc.constantFrom('/graphqlx', '/graphql/', '/GRAPHQL', '//graphql', '/api/v1/images', '/health/live'),
+  )
+  .filter((path) => path.split('?')[0] !== '/graphql')
+  .map((path) => (path.startsWith('/') ? path : `/${path}`).replace(/[\s#]/g, '_'));
+
 describe(`fuzzing the api's inputs (FUZZ_SEED=${SEED})`, () => {
   let api: ApiUnderTest;
   const counts: Record<string, number> = {};
@@ -1095,6 +1266,42 @@ describe(`fuzzing the api's inputs (FUZZ_SEED=${SEED})`, () => {
   );
 
   it('REST paths with odd segments, encodings and methods', () => fuzz('rest paths', oddPaths, 60), 180_000);
+
+  it(
+    'reference filters as globs: star floods, malformed and reversed classes, escapes',
+    () => fuzz('globs', globFilters, 60),
+    180_000,
+  );
+
+  it('alias floods of changes and reads (write token)', () => fuzz('alias floods', aliasFloods, 30), 180_000);
+
+  it('closes graphql-ws sockets sending frames over the body limit with 1009, before connection_init', async () => {
+    await fc.assert(
+      fc.asyncProperty(oversizedFrames, async (chunks) => {
+        expect(await wsOutcome(api, '/graphql', chunks)).toBe(WS_MESSAGE_TOO_BIG);
+      }),
+      {
+        seed: SEED,
+        path: REPLAY_PATH,
+        numRuns: 40,
+        plugins: [fc.interruptAfterTimeLimit(PROPERTY_TIME_LIMIT_MS)],
+      },
+    );
+  }, 180_000);
+
+  it('answers WebSocket upgrades to any other path with 404', async () => {
+    await fc.assert(
+      fc.asyncProperty(otherUpgradePaths, async (path) => {
+        expect(await wsOutcome(api, path)).toBe('HTTP/1.1 404 Not Found');
+      }),
+      {
+        seed: SEED,
+        path: REPLAY_PATH,
+        numRuns: 100,
+        plugins: [fc.interruptAfterTimeLimit(PROPERTY_TIME_LIMIT_MS)],
+      },
+    );
+  }, 180_000);
 
   // What the fuzz found, one request each, so that each case fails (or passes) on its own.
   it("answers Apollo's persisted-query refusals with BAD_USER_INPUT, not INTERNAL", async () => {
