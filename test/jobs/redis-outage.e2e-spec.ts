@@ -85,9 +85,6 @@ describe('when Redis goes away under a running api', () => {
       });
       expect(again.data?.pullImage.state).toBe('QUEUED');
     }, 20_000);
-    await eventually(
-      async () => expect((await rest(api, '/health/ready')).status).toBe(200),
-      10_000,
-    );
+    await eventually(async () => expect((await rest(api, '/health/ready')).status).toBe(200), 10_000);
   }, 90_000);
 });
