@@ -1,30 +1,12 @@
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { readTestEnvironment } from '../environment/index.js';
 import { startApi, TEST_TOKENS, type ApiUnderTest } from '../support/api-under-test.js';
+import { connectionOutcome } from '../support/graphql-subscription.js';
 
 const env = readTestEnvironment();
 
-/** Opens a graphql-ws connection and tells how it went: acknowledged, or closed with a code. */
-function connect(api: ApiUnderTest, authorization?: string): Promise<'connected' | number> {
-  return new Promise((resolve) => {
-    const client = createClient({
-      url: `${api.url.replace('http', 'ws')}/graphql`,
-      webSocketImpl: WebSocket,
-      connectionParams: authorization === undefined ? {} : { authorization },
-      lazy: false,
-      retryAttempts: 0,
-      onNonLazyError: () => undefined,
-      on: {
-        connected: () => {
-          resolve('connected');
-          void client.dispose();
-        },
-        closed: (event) => resolve((event as { code: number }).code),
-      },
-    });
-  });
-}
+/** Opens a graphql-ws connection with this authorization, if any, and tells how it went. */
+const connect = (api: ApiUnderTest, authorization?: string) =>
+  connectionOutcome(api, authorization === undefined ? {} : { authorization });
 
 describe('graphql-ws authentication', () => {
   let api: ApiUnderTest;

@@ -12,12 +12,11 @@ import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { readTestEnvironment } from '../environment/index.js';
 import { startApi, TEST_TOKENS, type ApiUnderTest } from '../support/api-under-test.js';
 import { eventually } from '../support/eventually.js';
-import { subscribe } from '../support/graphql-subscription.js';
+import { connectionOutcome, subscribe } from '../support/graphql-subscription.js';
 
 const env = readTestEnvironment();
 const MiB = 1024 * 1024;
@@ -127,27 +126,6 @@ function memoryInUse(): number {
   return usage.heapUsed + usage.external;
 }
 
-/** Opens a graphql-ws connection; resolves with 'connected' or the close code. */
-function graphqlWsConnection(api: ApiUnderTest, connectionParams: Record<string, unknown>) {
-  return new Promise<'connected' | number>((resolve) => {
-    const client = createClient({
-      url: `${api.url.replace('http', 'ws')}/graphql`,
-      webSocketImpl: WebSocket,
-      connectionParams,
-      lazy: false,
-      retryAttempts: 0,
-      onNonLazyError: () => undefined,
-      on: {
-        connected: () => {
-          resolve('connected');
-          void client.dispose();
-        },
-        closed: (event) => resolve((event as { code: number }).code),
-      },
-    });
-  });
-}
-
 describe('the WebSocket edge', () => {
   let api: ApiUnderTest;
 
@@ -206,12 +184,10 @@ describe('the WebSocket edge', () => {
 
     it('still takes a connection_init just under the limit, and serves afterwards', async () => {
       const padding = 'x'.repeat(MiB - 4 * 1024);
-      expect(await graphqlWsConnection(api, { authorization: `Bearer ${TEST_TOKENS.read}`, padding })).toBe(
+      expect(await connectionOutcome(api, { authorization: `Bearer ${TEST_TOKENS.read}`, padding })).toBe(
         'connected',
       );
-      expect(await graphqlWsConnection(api, { authorization: `Bearer ${TEST_TOKENS.read}` })).toBe(
-        'connected',
-      );
+      expect(await connectionOutcome(api, { authorization: `Bearer ${TEST_TOKENS.read}` })).toBe('connected');
     });
   });
 
@@ -240,9 +216,7 @@ describe('the WebSocket edge', () => {
     });
 
     it('still serves graphql-ws on /graphql, with the query limits and the caller as before', async () => {
-      expect(await graphqlWsConnection(api, { authorization: `Bearer ${TEST_TOKENS.read}` })).toBe(
-        'connected',
-      );
+      expect(await connectionOutcome(api, { authorization: `Bearer ${TEST_TOKENS.read}` })).toBe('connected');
       const events = subscribe(api, 'subscription { imageEvents { action imageId } }');
       const tooComplex = subscribe(
         api,

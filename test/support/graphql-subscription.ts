@@ -67,3 +67,30 @@ export function subscribe<T>(api: ApiUnderTest, query: string, token = TEST_TOKE
     },
   };
 }
+
+/**
+ * Opens a graphql-ws connection and tells how it went: acknowledged (then closed again), or
+ * closed first with this code (4401, 4429, 1009, ...).
+ */
+export function connectionOutcome(
+  api: ApiUnderTest,
+  connectionParams: Record<string, unknown>,
+): Promise<'connected' | number> {
+  return new Promise((resolve) => {
+    const client = createClient({
+      url: `${api.url.replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams,
+      lazy: false,
+      retryAttempts: 0,
+      onNonLazyError: () => undefined,
+      on: {
+        connected: () => {
+          resolve('connected');
+          void client.dispose();
+        },
+        closed: (event) => resolve((event as { code: number }).code),
+      },
+    });
+  });
+}
