@@ -58,13 +58,13 @@ describe('structured logs', () => {
     const pulled = await graphql<{ pullImage: { id: string } }>(
       api,
       'mutation ($input: PullImageInput!) { pullImage(input: $input) { id } }',
-      { token: TEST_TOKENS.write, variables: { input: { ref: '127.0.0.1:1/stevedore/never:1', auth } } },
+      { token: TEST_TOKENS.write, variables: { input: { ref: '127.0.0.1:9/stevedore-logs/never:1', auth } } },
     );
     expect(pulled.errors).toBeUndefined();
     await rest(api, '/api/v1/images/pull', {
       token: TEST_TOKENS.admin,
       method: 'POST',
-      body: { ref: '127.0.0.1:1/stevedore/never-rest:1', auth: { identityToken: IDENTITY_TOKEN } },
+      body: { ref: '127.0.0.1:9/stevedore-logs/never-rest:1', auth: { identityToken: IDENTITY_TOKEN } },
     });
     await rest(api, '/api/v1/images?first=1', { token: 'Bearer-less-unknown-token-value-123' });
     await eventually(async () => {

@@ -27,7 +27,9 @@ const page = (api: ApiUnderTest, args: string) =>
 
 /** Counts the commands named `command` that this database receives while `run` runs. */
 async function commandsDuring(command: string, run: () => Promise<unknown>): Promise<number> {
-  const monitor = await new Redis(env.redis.url).monitor();
+  // monitor() opens a connection of its own: both are closed after.
+  const client = new Redis(env.redis.url);
+  const monitor = await client.monitor();
   let count = 0;
   monitor.on('monitor', (_time: string, args: string[], _source: string, database: string) => {
     if (Number(database) === DATABASE && args[0]?.toLowerCase() === command) count += 1;
@@ -37,6 +39,7 @@ async function commandsDuring(command: string, run: () => Promise<unknown>): Pro
     return count;
   } finally {
     monitor.disconnect();
+    client.disconnect();
   }
 }
 
@@ -44,7 +47,8 @@ describe('listing jobs reads whole jobs for the page only', () => {
   let api: ApiUnderTest;
 
   beforeAll(async () => {
-    await new Redis(REDIS_URL).flushdb().finally(() => undefined);
+    const redis = new Redis(REDIS_URL);
+    await redis.flushdb().finally(() => redis.disconnect());
     // No worker: every pull stays queued.
     api = await startApi(env, { REDIS_URL, WORKER_EMBEDDED: 'false', JOB_KEEP_COUNT: '10' });
     for (let i = 0; i < QUEUED; i += 1) {
