@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import fc from 'fast-check';
 import {
@@ -255,5 +255,30 @@ describe('CredentialSealer', () => {
     expect(JSON.stringify(unsealed)).not.toContain(SECRET);
     expect(inspect(unsealed)).not.toContain(SECRET);
     expect(Object.isFrozen(unsealed)).toBe(true);
+  });
+});
+
+describe('CredentialSealer.fingerprint', () => {
+  const alice = makeCredentials({ username: 'alice', password: 'correct horse' });
+
+  it('is the same for the same credentials and key, and differs for other credentials', () => {
+    const sealer = CredentialSealer.fromText(generateSealingKey());
+    expect(sealer.fingerprint(alice)).toBe(
+      sealer.fingerprint(makeCredentials({ username: 'alice', password: 'correct horse' })),
+    );
+    expect(sealer.fingerprint(alice)).not.toBe(
+      sealer.fingerprint(makeCredentials({ username: 'alice', password: 'wrong' })),
+    );
+    expect(sealer.fingerprint(alice)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('cannot be recomputed without the key: no unkeyed hash of the credentials', () => {
+    const one = CredentialSealer.fromText(generateSealingKey());
+    const other = CredentialSealer.fromText(generateSealingKey());
+    expect(one.fingerprint(alice)).not.toBe(other.fingerprint(alice));
+    const plain = createHash('sha256')
+      .update(JSON.stringify(['alice', 'correct horse', null]))
+      .digest('hex');
+    expect(one.fingerprint(alice)).not.toBe(plain);
   });
 });

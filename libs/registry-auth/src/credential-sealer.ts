@@ -1,4 +1,12 @@
-import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createSecretKey,
+  hkdfSync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import { inspect } from 'node:util';
 import { makeCredentials, type RegistryCredentials } from './registry-credentials.js';
 
@@ -14,6 +22,8 @@ const PAD_TO = 64;
 const SEALED_MAX_LENGTH = 65536;
 /** Bound into every seal, so a v1 blob cannot be mistaken for any other use of the same key. */
 const AAD_PREFIX = 'stevedore.registry-auth.v1\0';
+/** Names the key that fingerprints credentials, derived from the sealing key and used for nothing else. */
+const FINGERPRINT_INFO = 'stevedore.registry-auth.fingerprint.v1';
 
 /** A sealing key that cannot be used: its message says what is wrong, never what it was. */
 export class SealingKeyError extends Error {
@@ -93,6 +103,7 @@ export interface SealOptions {
  */
 export class CredentialSealer {
   readonly #keys: readonly KeyObject[];
+  readonly #fingerprintKey: Buffer;
 
   constructor(key: KeyObject, options: { readonly previousKeys?: readonly KeyObject[] } = {}) {
     for (const k of [key, ...(options.previousKeys ?? [])]) {
@@ -101,6 +112,21 @@ export class CredentialSealer {
       }
     }
     this.#keys = [key, ...(options.previousKeys ?? [])];
+    this.#fingerprintKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), FINGERPRINT_INFO, KEY_BYTES));
+  }
+
+  /**
+   * Stands for credentials where equal ones must be told apart from others (a deduplication
+   * key), without revealing them: an HMAC under a key derived from the sealing key, so that
+   * whoever reads Redis cannot test password guesses against it.
+   */
+  fingerprint(credentials: RegistryCredentials): string {
+    const fields = [
+      credentials.username ?? null,
+      credentials.password ?? null,
+      credentials.identityToken ?? null,
+    ];
+    return createHmac('sha256', this.#fingerprintKey).update(JSON.stringify(fields)).digest('hex');
   }
 
   /** A sealer from configuration text (see parseSealingKey). */

@@ -84,7 +84,7 @@ export class ImageJobsService {
       { ref, platform, sealedCredentials: this.seal(credentials, ref), requestedBy },
       // Identical pulls share a job only with the same credentials: a pull queued with wrong
       // ones must not capture a later request with the right ones.
-      { deduplicationId: fingerprint('pull', ref, platform ?? '', credentialsFingerprint(credentials)) },
+      { deduplicationId: fingerprint('pull', ref, platform ?? '', this.credentialsFingerprint(credentials)) },
     );
   }
 
@@ -100,7 +100,7 @@ export class ImageJobsService {
       JOB_NAMES.push,
       { ref, tags, sealedCredentials: this.seal(credentials, ref), requestedBy },
       {
-        deduplicationId: fingerprint('push', ref, tags.join(','), credentialsFingerprint(credentials)),
+        deduplicationId: fingerprint('push', ref, tags.join(','), this.credentialsFingerprint(credentials)),
       },
     );
   }
@@ -186,24 +186,15 @@ export class ImageJobsService {
   }
 
   /** Credentials travel sealed, bound to the job's reference; null leaves them to the worker's config.json. */
+  /** Stands for the credentials in a deduplication key: a keyed fingerprint, or a marker for none. */
+  private credentialsFingerprint(credentials: RegistryCredentials | null): string {
+    return credentials === null ? NO_CREDENTIALS : this.sealer.fingerprint(credentials);
+  }
+
   private seal(credentials: RegistryCredentials | null, ref: string): string | null {
     if (credentials === null) return null;
     return this.sealer.seal(credentials, { associatedData: ref });
   }
-}
-
-/**
- * Stands for validated credentials in a deduplication key: a SHA-256 of them (never the
- * credentials themselves), or a fixed marker for none.
- */
-function credentialsFingerprint(credentials: RegistryCredentials | null): string {
-  if (credentials === null) return NO_CREDENTIALS;
-  const fields = [
-    credentials.username ?? null,
-    credentials.password ?? null,
-    credentials.identityToken ?? null,
-  ];
-  return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
 }
 
 function normalizedRef(input: string): string {
