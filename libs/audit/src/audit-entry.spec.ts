@@ -45,3 +45,11 @@ describe('auditArguments', () => {
     expect(JSON.stringify(stored)).not.toContain('hunter2');
   });
 });
+
+describe('auditArguments past the bound', () => {
+  it('stays within the bound when the JSON it cuts is full of characters JSON escapes', () => {
+    const stored = auditArguments({ tags: Array(3000).fill('"\\') });
+    expect(stored[TRUNCATED_MARKER]).toBe(true);
+    expect(Buffer.byteLength(JSON.stringify(stored))).toBeLessThanOrEqual(MAX_AUDIT_ARGUMENTS_BYTES);
+  });
+});

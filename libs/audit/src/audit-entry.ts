@@ -49,11 +49,14 @@ export function auditArguments(value: unknown): Record<string, unknown> {
   const json = JSON.stringify(clean) ?? '{}';
   const bytes = Buffer.byteLength(json);
   if (bytes <= MAX_AUDIT_ARGUMENTS_BYTES) return clean;
-  return {
-    [TRUNCATED_MARKER]: true,
-    originalBytes: bytes,
-    prefix: truncateUtf8(json, MAX_AUDIT_ARGUMENTS_BYTES - 256),
-  };
+  // The prefix is JSON stored inside JSON: its quotes and backslashes are escaped once more, so
+  // it is cut until the whole entry fits.
+  let budget = MAX_AUDIT_ARGUMENTS_BYTES - 256;
+  for (;;) {
+    const truncated = { [TRUNCATED_MARKER]: true, originalBytes: bytes, prefix: truncateUtf8(json, budget) };
+    if (Buffer.byteLength(JSON.stringify(truncated)) <= MAX_AUDIT_ARGUMENTS_BYTES) return truncated;
+    budget = Math.floor(budget / 2);
+  }
 }
 
 /** At most `bytes` bytes of UTF-8, never half a character. */

@@ -1,9 +1,8 @@
-import { basename } from 'node:path';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { ImportArchives } from './import-archives.js';
-import { JOB_NAMES } from './job-definitions.js';
+import { archiveNameOf, JOB_NAMES, type LoadJobPayload } from './job-definitions.js';
 import { IMAGE_QUEUE } from './queue.constants.js';
 import { RedisProbe } from './redis-probe.js';
 
@@ -80,10 +79,8 @@ export class ImportArchiveSweeper implements OnApplicationBootstrap, OnModuleDes
       for (const job of jobs) {
         // A job removed between the two reads of getJobs comes back undefined.
         if (job?.name !== JOB_NAMES.load) continue;
-        const data = (job.data ?? {}) as { fileName?: unknown; archivePath?: unknown };
-        if (typeof data.fileName === 'string') names.add(data.fileName);
-        // Queued by an api before file names: keep its archive until it is over.
-        if (typeof data.archivePath === 'string') names.add(basename(data.archivePath));
+        const name = archiveNameOf((job.data ?? {}) as Partial<LoadJobPayload>);
+        if (name) names.add(name);
       }
       return names;
     } finally {

@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -16,6 +25,11 @@ describe('ImportArchives', () => {
   const archivesWith = (env: NodeJS.ProcessEnv = {}) =>
     new ImportArchives(loadConfig({ STEVEDORE_STATE_DIR: stateDir, ...env }));
   const files = () => (existsSync(uploads) ? readdirSync(uploads).sort() : []);
+  /** Bytes of the uploads still arriving (their `.part` files). */
+  const partBytes = () =>
+    files()
+      .filter((name) => name.endsWith('.part'))
+      .reduce((sum, name) => sum + statSync(join(uploads, name)).size, 0);
   const failure = async (promise: Promise<unknown>) => {
     try {
       await promise;
@@ -90,7 +104,10 @@ describe('ImportArchives', () => {
     const slow = new PassThrough();
     const first = archives.store(slow);
     slow.write(Buffer.alloc(70 * KiB));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Until the first upload's bytes are counted: its .part file holds them.
+    for (let tries = 0; tries < 200 && partBytes() < 70 * KiB; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     expect(await failure(archives.store(body(4, 10 * KiB)))).toMatchObject({ code: 'BAD_USER_INPUT' });
     slow.end();
     expect((await first).sizeBytes).toBe(70 * KiB);

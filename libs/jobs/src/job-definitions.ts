@@ -43,9 +43,20 @@ export interface LoadJobPayload {
    * the workers share. Never a path: the worker refuses anything else (see ImportArchives).
    */
   readonly fileName: string;
+  /** Jobs queued before file names carried a path: only its last part is ever used. */
+  readonly archivePath?: string;
   readonly sizeBytes: number;
   readonly requestedBy: string;
   readonly cancelRequested?: boolean;
+}
+
+/**
+ * The archive a LOAD job names. A job queued before file names gives the last part of its path,
+ * which ImportArchives then checks like any name: the path itself is never used.
+ */
+export function archiveNameOf(payload: Partial<Pick<LoadJobPayload, 'fileName' | 'archivePath'>>): string {
+  if (typeof payload.fileName === 'string') return payload.fileName;
+  return typeof payload.archivePath === 'string' ? (payload.archivePath.split('/').at(-1) ?? '') : '';
 }
 
 export interface JobPayloads {

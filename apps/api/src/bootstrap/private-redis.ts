@@ -71,10 +71,10 @@ export async function startPrivateRedis(stateDir: string): Promise<PrivateRedis>
     // Not ours to change: redis-server says so if it cannot write there either.
   }
   const port = await freePort();
-  // '-' (last): read more configuration from stdin, after the options on the command line.
+  // '-' first: read configuration from stdin too (Redis before 6.2 accepts it only there).
   const child = spawn(
     'redis-server',
-    ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--appendonly', 'yes', '--save', '', '-'],
+    ['-', '--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--appendonly', 'yes', '--save', ''],
     { stdio: ['pipe', 'ignore', 'ignore'] },
   );
   child.on('error', () => undefined); // an exit code follows, which waitUntilAnswers reports

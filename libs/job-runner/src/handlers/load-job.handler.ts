@@ -2,7 +2,14 @@ import type { ReadStream } from 'node:fs';
 import { Inject, Injectable } from '@nestjs/common';
 import { DOCKER_ENGINE, type DockerEngine } from '#libs/docker';
 import { BadUserInputError, DomainError } from '#libs/errors';
-import { ImportArchives, JOB_NAMES, JobFailure, type ImageJobResult, type LoadJobPayload } from '#libs/jobs';
+import {
+  archiveNameOf,
+  ImportArchives,
+  JOB_NAMES,
+  JobFailure,
+  type ImageJobResult,
+  type LoadJobPayload,
+} from '#libs/jobs';
 import { daemonErrorText, ProgressTracker } from '#libs/progress';
 import { HandlesJob, type ImageJobHandler, type JobContext } from '../job-handler.js';
 
@@ -33,12 +40,12 @@ export class LoadJobHandler implements ImageJobHandler<'load'> {
   }
 
   async finished(payload: LoadJobPayload): Promise<void> {
-    await this.archives.release(payload.fileName);
+    await this.archives.release(archiveNameOf(payload));
   }
 
   private async openArchive(payload: LoadJobPayload): Promise<ReadStream> {
     try {
-      return (await this.archives.open(payload.fileName)).createReadStream();
+      return (await this.archives.open(archiveNameOf(payload))).createReadStream();
     } catch (error) {
       if (error instanceof BadUserInputError) throw new JobFailure('BAD_USER_INPUT', error.message, false);
       const code = (error as NodeJS.ErrnoException).code;

@@ -1,0 +1,11 @@
+import { archiveNameOf } from './job-definitions.js';
+
+describe('archiveNameOf', () => {
+  it('takes the file name, or only the last part of a path from a job queued before file names', () => {
+    expect(archiveNameOf({ fileName: '0b7d.tar' })).toBe('0b7d.tar');
+    expect(archiveNameOf({ archivePath: '/state/uploads/0b7d.tar' })).toBe('0b7d.tar');
+    // Never a path: ImportArchives then refuses what is not an archive name.
+    expect(archiveNameOf({ archivePath: '../../etc/passwd' })).toBe('passwd');
+    expect(archiveNameOf({})).toBe('');
+  });
+});
