@@ -1,5 +1,7 @@
 import { readTestEnvironment } from '../environment/index.js';
 import { graphql, rest, startApi, TEST_TOKENS, type ApiUnderTest } from '../support/api-under-test.js';
+import { eventually } from '../support/eventually.js';
+import { subscribe } from '../support/graphql-subscription.js';
 
 const env = readTestEnvironment();
 
@@ -116,6 +118,56 @@ describe('admitting changes: budgets per root field, aliases, refusals in the au
     } finally {
       await admin.close();
     }
+  });
+});
+
+describe('a change refused for its budget is audited with its arguments as resolved, over HTTP and graphql-ws', () => {
+  let api: ApiUnderTest;
+  const PASSWORD = 'hunter2-in-a-variable-named-pw';
+  const pull = (alias: string) =>
+    `${alias}: pullImage(input: { ref: "stevedore-admission/x:1", platform: "not a platform", auth: { username: $u, password: $pw } }) { id }`;
+
+  beforeAll(async () => {
+    // A database of its own, and a budget of one change: two root fields are always refused.
+    api = await startApi(env, { REDIS_URL: `${env.redis.url}/12`, RATE_LIMIT_MUTATIONS: '1' });
+  });
+
+  afterAll(() => api?.close());
+
+  it('finds secrets by their argument names, whatever the client called its variables', async () => {
+    const refused = await graphql(api, `mutation($u: String!, $pw: String!) { ${pull('a')} ${pull('b')} }`, {
+      token: TEST_TOKENS.write,
+      variables: { u: 'someone', pw: PASSWORD },
+    });
+    expect(refused.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    const entries = await auditEntries(api);
+    const entry = entries.find((each) => each.caller.startsWith('write:'))!;
+    expect(entry).toMatchObject({ operation: 'pullImage', errorCode: 'RATE_LIMITED' });
+    expect(entry.arguments).toMatchObject({
+      a: { input: { ref: 'stevedore-admission/x:1', auth: '[redacted]' } },
+    });
+    expect(JSON.stringify(entries)).not.toContain(PASSWORD);
+  });
+
+  it('records a refusal over graphql-ws too', async () => {
+    const refused = subscribe(
+      api,
+      `mutation($u: String = "someone", $pw: String = "${PASSWORD}") { ${pull('a')} ${pull('b')} }`,
+      TEST_TOKENS.admin,
+    );
+    try {
+      await eventually(async () => {
+        expect(JSON.stringify(refused.errors)).toContain('RATE_LIMITED');
+      }, 5_000);
+    } finally {
+      await refused.close();
+    }
+    const entries = await auditEntries(api);
+    expect(entries.find((each) => each.caller.startsWith('admin:'))).toMatchObject({
+      operation: 'pullImage',
+      errorCode: 'RATE_LIMITED',
+    });
+    expect(JSON.stringify(entries)).not.toContain(PASSWORD);
   });
 });
 

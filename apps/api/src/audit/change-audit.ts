@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, SetMetadata, type ExecutionContext } from '
 import { Reflector } from '@nestjs/core';
 import { GqlExecutionContext, type GqlContextType } from '@nestjs/graphql';
 import type { Request } from 'express';
+import { getArgumentValues, type FieldNode, type GraphQLSchema } from 'graphql';
 import { AUDIT_LOG, auditArguments, type AuditLog, type NewAuditEntry } from '#libs/audit';
 import type { Principal } from '#libs/auth';
 import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
@@ -60,11 +61,36 @@ export class ChangeAudit {
     return describeRequest(request, `${request.method} ${request.path}`);
   }
 
-  /** A GraphQL mutation refused before execution: its root fields, with the operation's variables. */
-  describeMutation(rootFields: readonly string[], variables: unknown, principal?: Principal): ChangeRequest {
+  /**
+   * A GraphQL mutation refused before execution: its root fields with their arguments resolved
+   * as a resolver would see them (so secrets are found by their argument names, whatever the
+   * client called its variables); fields whose variables do not fit are recorded without.
+   */
+  describeMutation(
+    schema: GraphQLSchema,
+    rootFields: readonly FieldNode[],
+    variables: Record<string, unknown> | undefined,
+    principal?: Principal,
+  ): ChangeRequest {
+    const fields = schema.getMutationType()?.getFields() ?? {};
+    const args = Object.fromEntries(
+      rootFields.map((node) => {
+        const field = fields[node.name.value];
+        let values: Record<string, unknown> = {};
+        try {
+          if (field) values = getArgumentValues(field, node, variables ?? {});
+        } catch {
+          // Variables of the wrong type: the refusal is recorded without them.
+        }
+        return [node.alias?.value ?? node.name.value, values];
+      }),
+    );
+    const names = [...new Set(rootFields.map((node) => node.name.value))];
     return {
-      operation: [...new Set(rootFields)].join(',').slice(0, 200) || 'mutation',
-      arguments: auditArguments({ variables: variables ?? {} }),
+      operation: names.join(',').slice(0, 200) || 'mutation',
+      arguments: auditArguments(
+        names.length === 1 && rootFields.length === 1 ? Object.values(args)[0] : args,
+      ),
       caller: callerName(principal),
     };
   }

@@ -1,4 +1,10 @@
-import { Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import {
+  Kind,
+  type DocumentNode,
+  type FieldNode,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
 import type { QuotaKind } from '#libs/rate-limit';
 
 /** What one GraphQL operation costs against its caller's budget. */
@@ -6,8 +12,8 @@ export interface OperationBudget {
   readonly kind: QuotaKind;
   /** Queries and subscriptions cost one; a mutation one per root field it runs. */
   readonly cost: number;
-  /** The root fields of a mutation, as the audit trail names them. */
-  readonly rootFields: readonly string[];
+  /** The root fields a mutation runs, one per response key (for the audit of a refusal). */
+  readonly rootFields: readonly FieldNode[];
 }
 
 /**
@@ -17,26 +23,19 @@ export interface OperationBudget {
 export function operationBudget(operation: OperationDefinitionNode, document: DocumentNode): OperationBudget {
   if (operation.operation !== 'mutation') return { kind: 'query', cost: 1, rootFields: [] };
   const rootFields = rootFieldsOf(operation.selectionSet, fragmentsOf(document), new Set());
-  return {
-    kind: 'mutation',
-    cost: Math.max(1, rootFields.length),
-    rootFields: rootFields.map((f) => f.name),
-  };
+  return { kind: 'mutation', cost: Math.max(1, rootFields.length), rootFields };
 }
-
-type RootField = { responseKey: string; name: string };
 
 function rootFieldsOf(
   selectionSet: SelectionSetNode,
   fragments: ReadonlyMap<string, SelectionSetNode>,
   visited: Set<string>,
-): RootField[] {
-  const fields = new Map<string, RootField>();
+): FieldNode[] {
+  const fields = new Map<string, FieldNode>();
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) {
       if (selection.name.value === '__typename') continue;
-      const responseKey = selection.alias?.value ?? selection.name.value;
-      fields.set(responseKey, { responseKey, name: selection.name.value });
+      fields.set(responseKeyOf(selection), selection);
       continue;
     }
     let nested: SelectionSetNode | undefined;
@@ -46,8 +45,9 @@ function rootFieldsOf(
       nested = fragments.get(selection.name.value);
     }
     // Fields of the same response key merge into one execution, as GraphQL's collectFields does.
-    for (const field of nested ? rootFieldsOf(nested, fragments, visited) : [])
-      fields.set(field.responseKey, field);
+    for (const field of nested ? rootFieldsOf(nested, fragments, visited) : []) {
+      fields.set(responseKeyOf(field), field);
+    }
   }
   return [...fields.values()];
 }
@@ -59,4 +59,8 @@ function fragmentsOf(document: DocumentNode): Map<string, SelectionSetNode> {
       fragments.set(definition.name.value, definition.selectionSet);
   }
   return fragments;
+}
+
+export function responseKeyOf(field: FieldNode): string {
+  return field.alias?.value ?? field.name.value;
 }

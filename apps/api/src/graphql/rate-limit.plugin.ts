@@ -20,7 +20,7 @@ export function rateLimitPlugin(
   return {
     async requestDidStart(): Promise<GraphQLRequestListener<RequestContext>> {
       return {
-        async didResolveOperation({ operation, document, contextValue, request }) {
+        async didResolveOperation({ operation, document, contextValue, request, schema }) {
           const principal = contextValue.req?.principal;
           // Subscriptions are refused over HTTP by their own plugin (hooks run together): no count.
           if (!principal || !operation || operation.operation === 'subscription') return;
@@ -29,7 +29,7 @@ export function rateLimitPlugin(
           if (decision.allowed) return;
           if (budget.kind === 'mutation') {
             await changes.recordBudgetRefusal(
-              changes.describeMutation(budget.rootFields, request.variables, principal),
+              changes.describeMutation(schema, budget.rootFields, request.variables, principal),
             );
           }
           throw operationRefusal(

@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { GraphQLSchemaHost } from '@nestjs/graphql';
 import { getOperationAST, GraphQLError, parse, type DocumentNode } from 'graphql';
 import type { Context, SubscribePayload } from 'graphql-ws';
 import type { WebSocket } from 'ws';
@@ -6,6 +8,7 @@ import { TokenAuthenticator, type Principal } from '#libs/auth';
 import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
 import { RateLimitedError } from '#libs/errors';
 import { REQUEST_QUOTA, type RequestQuota } from '#libs/rate-limit';
+import { ChangeAudit } from '../audit/change-audit.js';
 import { operationBudget, type OperationBudget } from './operation-budget.js';
 
 /** What graphql-ws keeps per connection: the socket, and who authenticated in connection_init. */
@@ -35,6 +38,8 @@ export class WebSocketGate {
     private readonly authenticator: TokenAuthenticator,
     @Inject(STEVEDORE_CONFIG) config: StevedoreConfig,
     @Inject(REQUEST_QUOTA) private readonly quota: RequestQuota,
+    private readonly changes: ChangeAudit,
+    private readonly moduleRef: ModuleRef,
   ) {
     this.limits = config.websocket;
   }
@@ -113,6 +118,18 @@ export class WebSocketGate {
     if (!budget || !extra.principal) return undefined;
     const decision = await this.quota.consume(extra.principal.fingerprint, budget.kind, budget.cost);
     if (decision.allowed) return undefined;
+    if (budget.kind === 'mutation') {
+      // The schema exists by the time a socket can subscribe (it is built before the app listens).
+      const { schema } = this.moduleRef.get(GraphQLSchemaHost, { strict: false });
+      await this.changes.recordBudgetRefusal(
+        this.changes.describeMutation(
+          schema,
+          budget.rootFields,
+          payload.variables ?? undefined,
+          extra.principal,
+        ),
+      );
+    }
     return [refusal(new RateLimitedError(decision.retryAfterSeconds, `${budget.kind} operations`).message)];
   }
 }
