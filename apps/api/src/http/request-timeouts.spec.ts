@@ -14,12 +14,19 @@ type Middleware = (request: IncomingMessage, response: ServerResponse, next: () 
 async function serverWith(
   importTimeoutMs: number,
   otherRoutesMs: number,
+  lingerMs?: number,
 ): Promise<{ server: Server; port: number }> {
   const middlewares: Middleware[] = [];
   const server = createServer(
     { connectionsCheckingInterval: 50, headersTimeout: 1_000 },
     (request, response) => {
       const handle = () => {
+        if (request.url?.endsWith('?refuse')) {
+          // As authentication does: an answer at once, the body never read.
+          response.statusCode = 401;
+          response.end('refused');
+          return;
+        }
         if (request.url === '/slow-answer') {
           setTimeout(() => response.end('late'), 1_000);
           return;
@@ -38,7 +45,7 @@ async function serverWith(
   useRequestTimeouts(
     { getHttpServer: () => server, use: (middleware) => middlewares.push(middleware) },
     { jobs: { ...config.jobs, importTimeoutMs } },
-    { otherRoutesMs },
+    { otherRoutesMs, lingerMs },
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, port: (server.address() as AddressInfo).port };
@@ -115,6 +122,14 @@ describe('request timeouts', () => {
     expect(tooSlow.answer).toMatch(/^HTTP\/1\.1 408 Request Timeout/);
     expect(tooSlow.closedAfterMs).toBeGreaterThanOrEqual(2_900);
     expect(tooSlow.closedAfterMs).toBeLessThan(5_000);
+  });
+
+  it('closes a connection that goes on sending the body of a refused import, instead of waiting out its bound', async () => {
+    let port: number;
+    ({ server, port } = await serverWith(30_000, 500, 300));
+    const refused = await trickle(port, 'POST /api/v1/images/import?refuse HTTP/1.1', 10_000);
+    expect(refused.answer).toMatch(/^HTTP\/1\.1 401 Unauthorized[\s\S]*refused$/);
+    expect(refused.closedAfterMs).toBeLessThan(2_000);
   });
 
   it('never cuts a complete request whose answer takes long', async () => {

@@ -5,6 +5,12 @@ import type { StevedoreConfig } from '#libs/config';
 export const DEFAULT_REQUEST_TIMEOUT_MS = 300_000;
 /** The one route whose body may take long to arrive: a large archive on a slow link. */
 export const IMPORT_ROUTE = { method: 'POST', path: '/api/v1/images/import' } as const;
+/**
+ * How long a connection may go on sending a body after its answer went out (a refusal before
+ * the body was read: 401, 403, 429, a full import area). Node reads and discards such a body;
+ * without this bound an anonymous caller could trickle one into the import's long deadline.
+ */
+export const REFUSED_BODY_LINGER_MS = 5_000;
 /** What Node itself answers when a request's time is up, before it closes the connection. */
 const REQUEST_TIMEOUT_RESPONSE = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';
 
@@ -26,7 +32,7 @@ export interface HttpApp {
 export function useRequestTimeouts(
   app: HttpApp,
   config: Pick<StevedoreConfig, 'jobs'>,
-  options: { otherRoutesMs?: number } = {},
+  options: { otherRoutesMs?: number; lingerMs?: number } = {},
 ): void {
   const server = app.getHttpServer() as Server;
   const importMs = config.jobs.importTimeoutMs;
@@ -34,7 +40,14 @@ export function useRequestTimeouts(
   server.requestTimeout = Math.max(importMs, otherRoutesMs);
   // Node requires headers to be bounded no later than the whole request.
   server.headersTimeout = Math.min(server.headersTimeout, server.requestTimeout);
-  app.use(requestBodyDeadline({ importMs, otherRoutesMs, serverMs: server.requestTimeout }));
+  app.use(
+    requestBodyDeadline({
+      importMs,
+      otherRoutesMs,
+      serverMs: server.requestTimeout,
+      lingerMs: options.lingerMs ?? REFUSED_BODY_LINGER_MS,
+    }),
+  );
 }
 
 /**
@@ -45,10 +58,18 @@ export function requestBodyDeadline(bounds: {
   readonly importMs: number;
   readonly otherRoutesMs: number;
   readonly serverMs: number;
+  readonly lingerMs: number;
 }): (request: IncomingMessage, response: ServerResponse, next: () => void) => void {
   return (request, response, next) => {
     const ms = isImportRequest(request) ? bounds.importMs : bounds.otherRoutesMs;
     if (ms < bounds.serverMs) closeIfIncompleteAfter(request, response, ms);
+    // Answered before its body arrived (refused): the rest of the body gets lingerMs, not the deadline.
+    response.once('finish', () => {
+      if (request.complete) return;
+      const timer = setTimeout(() => request.socket.destroy(), bounds.lingerMs);
+      timer.unref();
+      request.once('end', () => clearTimeout(timer));
+    });
     next();
   };
 }
