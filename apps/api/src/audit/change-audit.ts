@@ -8,9 +8,10 @@ import type { Principal } from '#libs/auth';
 import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
 import type { ErrorCode } from '#libs/errors';
 import { callerOf } from '../auth/current-principal.decorator.js';
+import { responseKeyOf } from '../graphql/operation-budget.js';
+import { isReadMethod } from '../http/read-methods.js';
 
 const AUDIT_OPERATION = 'stevedore:audit-operation';
-const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Names a REST route in the audit trail as its GraphQL twin, e.g. `pullImage`. */
 export const AuditAs = (operation: string) => SetMetadata(AUDIT_OPERATION, operation);
@@ -82,7 +83,7 @@ export class ChangeAudit {
         } catch {
           // Variables of the wrong type: the refusal is recorded without them.
         }
-        return [node.alias?.value ?? node.name.value, values];
+        return [responseKeyOf(node), values];
       }),
     );
     const names = [...new Set(rootFields.map((node) => node.name.value))];
@@ -132,7 +133,7 @@ export class ChangeAudit {
 }
 
 function describeRequest(request: Request & PrincipalCarrier, operation: string): ChangeRequest | null {
-  if (READ_METHODS.has(request.method)) return null;
+  if (isReadMethod(request.method)) return null;
   return {
     operation,
     arguments: auditArguments({ ...request.params, ...(request.query as object), ...bodyOf(request) }),

@@ -5,6 +5,7 @@ import { PUBLIC_ROUTE, REQUIRED_ROLE, roleAllows, type RoleRequirement } from '#
 import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
 import { ForbiddenError, UnauthenticatedError } from '#libs/errors';
 import { ChangeAudit } from '../audit/change-audit.js';
+import { isReadMethod } from '../http/read-methods.js';
 import type { AuthenticatedRequest } from './authentication.middleware.js';
 
 /**
@@ -45,6 +46,6 @@ export class RoleGuard implements CanActivate {
       return { request: req, changesState: gql.getInfo().operation.operation === 'mutation' };
     }
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    return { request, changesState: !['GET', 'HEAD', 'OPTIONS'].includes(request.method) };
+    return { request, changesState: !isReadMethod(request.method) };
   }
 }

@@ -6,9 +6,10 @@ import { Observable } from 'rxjs';
  * Events stream whose client left kept its source (a PubSub listener) until then, or for good on
  * a quiet one. Nest unsubscribes as soon as the client's connection closes.
  */
-export function fromIterator<T>(iterable: AsyncIterable<T>): Observable<T> {
+export function fromIterator<T>(open: () => AsyncIterable<T>): Observable<T> {
   return new Observable<T>((subscriber) => {
-    const iterator = iterable[Symbol.asyncIterator]();
+    // Opened on subscribe: an Observable nobody subscribes to holds no listener.
+    const iterator = open()[Symbol.asyncIterator]();
     let stopped = false;
     void (async () => {
       try {

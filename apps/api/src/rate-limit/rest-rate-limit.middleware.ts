@@ -12,8 +12,7 @@ import { ChangeAudit } from '../audit/change-audit.js';
 import { OPEN_ROUTES } from '../auth/auth.module.js';
 import type { AuthenticatedRequest } from '../auth/authentication.middleware.js';
 import { GRAPHQL_PATH } from '../errors/problem-details.filter.js';
-
-const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+import { isReadMethod } from '../http/read-methods.js';
 
 /**
  * The REST half of the per-token budgets (GraphQL counts per operation in its own plugin):
@@ -30,7 +29,7 @@ export class RestRateLimitMiddleware implements NestMiddleware {
   async use(request: AuthenticatedRequest, _response: Response, next: NextFunction): Promise<void> {
     const principal = request.principal;
     if (!principal) return next();
-    const kind: QuotaKind = READ_METHODS.has(request.method) ? 'query' : 'mutation';
+    const kind: QuotaKind = isReadMethod(request.method) ? 'query' : 'mutation';
     const decision = await this.quota.consume(principal.fingerprint, kind);
     if (!decision.allowed) {
       const change = this.changes.describeRequest(request);

@@ -152,7 +152,7 @@ export class JobsController {
   @ApiProblemResponses('JOB_NOT_FOUND', 'UNAUTHENTICATED', 'QUEUE_UNAVAILABLE')
   events(@Param('id') id: string): Observable<MessageEvent> {
     // Ends the job's stream as soon as the client leaves, not at the job's next change.
-    return fromIterator(this.updates.follow(id)).pipe(
+    return fromIterator(() => this.updates.follow(id)).pipe(
       map((record) => ({ type: 'job', data: toJob(record) })),
       // A shutting-down api ends the stream; the client reconnects to another replica.
       takeUntil(fromEvent(this.shutdown.signal, 'abort')),
