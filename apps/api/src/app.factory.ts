@@ -1,7 +1,6 @@
 import { ValidationPipe, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { DestinationStream } from 'pino';
 import type { ApiToken, StevedoreConfig } from '#libs/config';
 import { BadUserInputError } from '#libs/errors';
@@ -9,6 +8,7 @@ import { PinoNestLogger } from '#libs/logging';
 import { AppModule } from './app.module.js';
 import { ProblemDetailsFilter } from './errors/problem-details.filter.js';
 import { withRequestId } from './errors/request-id.js';
+import { setUpOpenApi } from './http/open-api.js';
 import { useRequestTimeouts } from './http/request-timeouts.js';
 import { useSecurityHeaders } from './http/security-headers.js';
 
@@ -61,18 +61,4 @@ function enableCors(app: INestApplication, origins: readonly string[]): void {
     exposedHeaders: ['x-request-id', 'retry-after', 'location'],
     maxAge: 600,
   });
-}
-
-function setUpOpenApi(app: INestApplication): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Stevedore')
-      .setDescription('Docker image management: the REST mirror of the GraphQL API at /graphql.')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  // swagger-ui is served from the installed swagger-ui-dist package: no CDN.
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
 }
