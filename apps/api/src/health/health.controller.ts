@@ -1,5 +1,5 @@
 import { Controller, Get, Headers, Inject, ServiceUnavailableException, UseFilters } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Public, TokenAuthenticator } from '#libs/auth';
 import { LiveCatalogue } from '#libs/catalogue';
@@ -9,6 +9,18 @@ import { withTimeout } from '../common/with-timeout.js';
 import { HealthCheckFilter } from './health-check.filter.js';
 
 const PROBE_TIMEOUT_MS = 2_000;
+
+/**
+ * The probes refuse nothing themselves: their only 4xx answers come from the HTTP layer (Node's
+ * parser, the body parsers), for a request it cannot read, before any route runs.
+ */
+function ApiUnreadableRequestResponse(): MethodDecorator {
+  return ApiResponse({
+    status: '4XX',
+    description:
+      'A request the HTTP server cannot read (malformed, too slow, headers or body too large), refused before the probe runs',
+  });
+}
 
 /**
  * Probes for orchestrators: open to all, but only a caller with a token sees why readiness
@@ -32,6 +44,8 @@ export class HealthController {
   /** The process runs and serves HTTP. */
   @Get('live')
   @HealthCheck()
+  @ApiOperation({ summary: 'Liveness: the process runs and serves HTTP', security: [] })
+  @ApiUnreadableRequestResponse()
   live() {
     return this.health.check([]);
   }
@@ -42,6 +56,13 @@ export class HealthController {
    */
   @Get('ready')
   @HealthCheck()
+  @ApiOperation({
+    summary: 'Readiness: Docker, Redis, the queue and the catalogue; details only with a token',
+    // Open to all; a token (any role) adds each check's details to the answer.
+    security: [{}, { bearer: [] }],
+  })
+  @ApiHeader({ name: 'authorization', required: false, description: 'Bearer API token, optional' })
+  @ApiUnreadableRequestResponse()
   async ready(@Headers('authorization') authorization?: string) {
     const detailed = this.isAuthenticated(authorization);
     try {

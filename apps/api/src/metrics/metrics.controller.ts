@@ -22,7 +22,10 @@ export class MetricsController {
   @Header('cache-control', 'no-store')
   @ApiOperation({ summary: 'Prometheus metrics, text exposition format (admin role or METRICS_TOKEN)' })
   @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'Prometheus text format 0.0.4' })
+  @ApiOkResponse({
+    description: 'Prometheus text format 0.0.4',
+    content: { 'text/plain': { schema: { type: 'string' } } },
+  })
   @ApiProblemResponses('UNAUTHENTICATED', 'FORBIDDEN')
   async scrape(
     @Headers('authorization') authorization: string | undefined,

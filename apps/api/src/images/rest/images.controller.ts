@@ -113,6 +113,11 @@ export class ImagesController {
     description: 'more images in the same archive',
   })
   @ApiProduces('application/x-tar')
+  @ApiOkResponse({
+    description:
+      'A docker save archive of the images, sent as Content-Disposition: attachment; filename="images.tar"',
+    content: { 'application/x-tar': { schema: { type: 'string', format: 'binary' } } },
+  })
   @ApiProblemResponses(...LOOKUP_PROBLEMS, 'FORBIDDEN')
   async export(
     @Param('ref') ref: string,

@@ -119,6 +119,7 @@ export class JobsController {
   }
 
   @Get('jobs/:id')
+  @ApiOperation({ summary: 'One job: its state, progress and result' })
   @ApiOkResponse({ type: JobDto })
   @ApiProblemResponses('JOB_NOT_FOUND', 'UNAUTHENTICATED', 'QUEUE_UNAVAILABLE')
   async get(@Param('id') id: string): Promise<JobDto> {
@@ -149,6 +150,11 @@ export class JobsController {
     summary: 'Server-Sent Events: the job now, then each change, ending after its final state',
   })
   @ApiProduces('text/event-stream')
+  @ApiOkResponse({
+    description:
+      'An event stream: each event is of type "job", its data the Job (as GET /api/v1/jobs/{id}) in JSON',
+    content: { 'text/event-stream': { schema: { type: 'string' } } },
+  })
   @ApiProblemResponses('JOB_NOT_FOUND', 'UNAUTHENTICATED', 'QUEUE_UNAVAILABLE')
   events(@Param('id') id: string): Observable<MessageEvent> {
     // Ends the job's stream as soon as the client leaves, not at the job's next change.
