@@ -4,10 +4,11 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { DestinationStream } from 'pino';
 import type { ApiToken, StevedoreConfig } from '#libs/config';
 import { BadUserInputError } from '#libs/errors';
-import { PinoNestLogger } from '#libs/logging';
+import { PinoNestLogger, ROOT_LOGGER } from '#libs/logging';
 import { AppModule } from './app.module.js';
 import { ProblemDetailsFilter } from './errors/problem-details.filter.js';
 import { withRequestId } from './errors/request-id.js';
+import { accessLog } from './http/access-log.js';
 import { setUpOpenApi } from './http/open-api.js';
 import { useRequestTimeouts } from './http/request-timeouts.js';
 import { useSecurityHeaders } from './http/security-headers.js';
@@ -16,10 +17,10 @@ import { useSecurityHeaders } from './http/security-headers.js';
 export async function createApiApp(
   config: StevedoreConfig,
   tokens: readonly ApiToken[],
-  options: { logDestination?: DestinationStream } = {},
+  options: { logDestination?: DestinationStream; prettyLogs?: boolean } = {},
 ): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forRoot(config, tokens, { logDestination: options.logDestination }),
+    AppModule.forRoot(config, tokens, options),
     // Body parsers are registered below, with the configured size limit.
     { bufferLogs: true, bodyParser: false },
   );
@@ -27,6 +28,7 @@ export async function createApiApp(
   useRequestTimeouts(app, config);
   useSecurityHeaders(app);
   app.useLogger(app.get(PinoNestLogger));
+  app.use(accessLog(app.get(ROOT_LOGGER)));
   app.use(withRequestId);
   app.useBodyParser('json', { limit: config.http.bodyLimitBytes });
   app.useBodyParser('urlencoded', { limit: config.http.bodyLimitBytes, extended: true });

@@ -12,7 +12,7 @@ import { QueueDashboardModule } from './admin/queue-dashboard.module.js';
 import { AuditApiModule } from './audit/audit-api.module.js';
 import { ChangeAudit } from './audit/change-audit.js';
 import { AuthModule, mountAuthentication } from './auth/auth.module.js';
-import { requestIdOf } from './errors/request-id.js';
+import { currentRequestId } from './errors/request-id.js';
 import { graphqlOptions } from './graphql/graphql.options.js';
 import { GraphqlIdeModule } from './graphql/ide/graphql-ide.module.js';
 import { WebSocketGateModule } from './graphql/websocket-gate.module.js';
@@ -28,13 +28,21 @@ export class AppModule implements NestModule {
   static forRoot(
     config: StevedoreConfig,
     tokens: readonly ApiToken[],
-    options: { logDestination?: DestinationStream } = {},
+    options: { logDestination?: DestinationStream; prettyLogs?: boolean } = {},
   ): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        // First, so its middleware binds the request id to every line logged after it.
-        loggingModule({ level: config.logLevel, destination: options.logDestination, requestIdOf }),
+        loggingModule({
+          level: config.logLevel,
+          destination: options.logDestination,
+          pretty: options.prettyLogs,
+          // Every line logged while serving an HTTP request carries its id.
+          fieldsOf: () => {
+            const requestId = currentRequestId();
+            return requestId === undefined ? undefined : { requestId };
+          },
+        }),
         ConfigModule.forRoot(config),
         ShutdownModule,
         DockerModule,

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger, type INestApplication } from '@nestjs/common';
-import { jsonLogger, loadConfigOrExit, type StevedoreConfig } from '#libs/config';
+import { loadConfigOrExit, processLogger, type StevedoreConfig } from '#libs/config';
+import { wantsPrettyLogs } from '#libs/logging';
 import { createApiApp } from './app.factory.js';
 import { tokensOrGenerated } from './bootstrap/api-tokens.js';
 import { shutDownGracefully } from './shutdown/graceful-shutdown.js';
@@ -8,32 +9,29 @@ import { redisAnswers, startPrivateRedis, type PrivateRedis } from './bootstrap/
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = jsonLogger(config.logLevel);
+  const prettyLogs = wantsPrettyLogs(config.logFormat);
+  const logger = processLogger(config.logLevel, prettyLogs);
   const log = new Logger('Stevedore');
   Logger.overrideLogger(logger);
 
   const { config: runConfig, privateRedis } = await withRedis(config, log);
   const { tokens, generated } = tokensOrGenerated(runConfig.apiTokens);
-  const app = await createApiApp(runConfig, tokens);
+  const app = await createApiApp(runConfig, tokens, { prettyLogs });
 
   stopOnSignals(app, runConfig.jobs.shutdownGraceMs, log, async () => privateRedis?.stop());
   await app.listen(runConfig.http.port, runConfig.http.host);
   const base = `http://${runConfig.http.host}:${runConfig.http.port}`;
+  // One banner: where to go, and (logged once, on purpose) the token when none was configured.
   log.log({
-    message: 'Stevedore is listening',
+    message: generated
+      ? 'Stevedore is listening, with an admin token generated for this run (no STEVEDORE_API_TOKENS)'
+      : 'Stevedore is listening',
     graphql: `${base}/graphql`,
     rest: `${base}/api/v1`,
     docs: `${base}/api/docs`,
+    // Not under a secret's name: redaction would hide the one place it can be read.
+    ...(generated ? { header: `Authorization: Bearer ${generated.token}` } : {}),
   });
-  if (generated) {
-    // Logged once, on purpose: with no STEVEDORE_API_TOKENS this is the only way to learn it.
-    log.warn({
-      message: 'No STEVEDORE_API_TOKENS configured: generated an admin token for this run',
-      graphql: `${base}/graphql`,
-      // Not under a secret's name: redaction would hide the one place it can be read.
-      header: `Authorization: Bearer ${generated.token}`,
-    });
-  }
 }
 
 /**

@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, type StevedoreConfig } from '#libs/config';
 import { DockerModule } from '#libs/docker';
 import { JobRunnerModule } from '#libs/job-runner';
-import { loggingModule } from '#libs/logging';
+import { loggingModule, wantsPrettyLogs } from '#libs/logging';
 
 /** A worker process: the job runner with its Docker and Redis connections, no HTTP. */
 @Module({})
@@ -11,7 +11,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [
-        loggingModule({ level: config.logLevel }),
+        loggingModule({ level: config.logLevel, pretty: wantsPrettyLogs(config.logFormat) }),
         ConfigModule.forRoot(config),
         DockerModule,
         JobRunnerModule,

@@ -88,6 +88,7 @@ export const environmentSchema = z.object({
     .max(86_400, 'must be at most 86400')
     .default(300),
   LOG_LEVEL: logLevel.default('log'),
+  LOG_FORMAT: z.enum(['json', 'pretty', 'auto'], { error: 'must be json, pretty or auto' }).default('auto'),
   STEVEDORE_STATE_DIR: z.string().min(1).default('.state'),
 });
 

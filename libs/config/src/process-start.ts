@@ -14,8 +14,11 @@ export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Stevedor
   }
 }
 
-/** Structured JSON lines on stdout; LOG_LEVEL is the least severe level printed. */
-export function jsonLogger(level: LogLevel): ConsoleLogger {
+/**
+ * For the lines a process writes before its application (and its pino logger) exists: JSON lines
+ * on stdout, or coloured text for a person at a terminal; LOG_LEVEL is the least severe printed.
+ */
+export function processLogger(level: LogLevel, pretty = false): ConsoleLogger {
   const enabled = LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1) as NestLogLevel[];
-  return new ConsoleLogger({ json: true, logLevels: enabled });
+  return new ConsoleLogger({ json: !pretty, colors: pretty, logLevels: enabled });
 }

@@ -78,6 +78,8 @@ export interface StevedoreConfig {
   /** The live catalogue's safety-net resync period; events keep it current in between. */
   readonly catalogue: { readonly resyncMs: number };
   readonly logLevel: LogLevel;
+  /** auto: human-readable lines when stdout is a terminal, JSON lines otherwise. */
+  readonly logFormat: 'json' | 'pretty' | 'auto';
   readonly stateDir: string;
 }
 
@@ -150,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StevedoreConfi
     audit: { maxEntries: vars.AUDIT_MAX_ENTRIES },
     catalogue: { resyncMs: vars.CATALOGUE_RESYNC_SECONDS * 1000 },
     logLevel: vars.LOG_LEVEL,
+    logFormat: vars.LOG_FORMAT,
     stateDir: vars.STEVEDORE_STATE_DIR,
   };
 }

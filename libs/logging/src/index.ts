@@ -1,3 +1,4 @@
 export * from './logging.module.js';
+export * from './pino-nest-logger.js';
 export * from './redaction.js';
-export { Logger as PinoNestLogger } from 'nestjs-pino';
+export * from './root-logger.js';
