@@ -207,6 +207,52 @@ describe('run modes', () => {
       }
     });
 
+    it('API_PROCESSES=2: two processes share the port, only the first runs a worker, SIGTERM stops both', async () => {
+      const url = `${env.redis.url}/7`;
+      const port = await findFreePort();
+      const api = run('dist/apps/api/src/main.js', {
+        DOCKER_HOST: env.docker.host,
+        REDIS_URL: url,
+        PORT: String(port),
+        API_PROCESSES: '2',
+        STEVEDORE_STATE_DIR: stateDir,
+        STEVEDORE_API_TOKENS: 'read:run-modes-replicas-token-0123456789',
+      });
+      await waitFor(api.output, /"processes":2/);
+      const replicaPids = () =>
+        spawnSync('pgrep', ['-P', String(api.child.pid)])
+          .stdout.toString()
+          .split('\n')
+          .filter(Boolean);
+      await eventually(async () => expect(replicaPids()).toHaveLength(1), 10_000);
+      const [replicaPid] = replicaPids();
+
+      // New connections each: the kernel spreads them over both listeners, and each logs its own.
+      const servedBy = () =>
+        new Set(
+          api
+            .output()
+            .split('\n')
+            .filter((line) => line.includes('"request completed"'))
+            .map((line) => line.match(/"pid":(\d+)/)?.[1]),
+        );
+      await eventually(async () => {
+        for (let request = 0; request < 20; request += 1) {
+          const answer = await fetch(`http://127.0.0.1:${port}/api/v1/images?first=1`, {
+            headers: { authorization: 'Bearer run-modes-replicas-token-0123456789', connection: 'close' },
+          });
+          expect(answer.status).toBe(200);
+        }
+        expect(servedBy()).toEqual(new Set([String(api.child.pid), replicaPid]));
+      }, 20_000);
+      // The first process's embedded worker only.
+      expect(await workerCount(url)).toBe(1);
+
+      api.child.kill('SIGTERM');
+      expect([0, 'SIGTERM']).toContain(await exited(api.child));
+      expect(spawnSync('kill', ['-0', String(replicaPid)]).status).not.toBe(0);
+    });
+
     it('refuses to start with a message that names each bad variable', async () => {
       const api = run('dist/apps/api/src/main.js', { PORT: 'eighty', WORKER_CONCURRENCY: '0' });
       expect(await exited(api.child)).toBe(2);

@@ -1,25 +1,34 @@
 import 'reflect-metadata';
 import { Logger, type INestApplication } from '@nestjs/common';
-import { loadConfigOrExit, processLogger, type StevedoreConfig } from '#libs/config';
+import type { ListenOptions } from 'node:net';
+import { loadConfigOrExit, processLogger, type ApiToken, type StevedoreConfig } from '#libs/config';
 import { wantsPrettyLogs } from '#libs/logging';
 import { createApiApp } from './app.factory.js';
 import { tokensOrGenerated } from './bootstrap/api-tokens.js';
+import { isReplica, startReplicas, stopWithParent, type ApiReplicas } from './bootstrap/api-replicas.js';
 import { shutDownGracefully } from './shutdown/graceful-shutdown.js';
 import { redisAnswers, startPrivateRedis, type PrivateRedis } from './bootstrap/private-redis.js';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const prettyLogs = wantsPrettyLogs(config.logFormat);
-  const logger = processLogger(config.logLevel, prettyLogs);
   const log = new Logger('Stevedore');
-  Logger.overrideLogger(logger);
+  Logger.overrideLogger(processLogger(config.logLevel, prettyLogs));
+  if (isReplica()) return serveAsReplica(config, prettyLogs, log);
 
   const { config: runConfig, privateRedis } = await withRedis(config, log);
   const { tokens, generated } = tokensOrGenerated(runConfig.apiTokens);
   const app = await createApiApp(runConfig, tokens, { prettyLogs });
+  const { processes } = runConfig.http;
+  await listen(app, runConfig, processes > 1);
+  // Replicas start once this process listens: the secrets it created on the way are on disk.
+  const replicas =
+    processes > 1 ? startReplicas(processes - 1, replicaEnv(runConfig, tokens), log) : undefined;
+  stopOnSignals(app, runConfig.jobs.shutdownGraceMs, log, {
+    replicas,
+    afterClose: async () => privateRedis?.stop(),
+  });
 
-  stopOnSignals(app, runConfig.jobs.shutdownGraceMs, log, async () => privateRedis?.stop());
-  await app.listen(runConfig.http.port, runConfig.http.host);
   const base = `http://${runConfig.http.host}:${runConfig.http.port}`;
   // One banner: where to go, and (logged once, on purpose) the token when none was configured.
   log.log({
@@ -29,26 +38,57 @@ async function main(): Promise<void> {
     graphql: `${base}/graphql`,
     rest: `${base}/api/v1`,
     docs: `${base}/api/docs`,
+    processes,
     // Not under a secret's name: redaction would hide the one place it can be read.
     ...(generated ? { header: `Authorization: Bearer ${generated.token}` } : {}),
   });
 }
 
+/** A replica: the same HTTP api on the same port; the first process runs the worker and Redis. */
+async function serveAsReplica(config: StevedoreConfig, prettyLogs: boolean, log: Logger): Promise<void> {
+  const app = await createApiApp(config, config.apiTokens, { prettyLogs });
+  await listen(app, config, true);
+  stopOnSignals(app, config.jobs.shutdownGraceMs, log, {});
+  stopWithParent(() => process.kill(process.pid, 'SIGTERM'));
+}
+
+function listen(app: INestApplication, config: StevedoreConfig, reusePort: boolean): Promise<unknown> {
+  const options: ListenOptions = { port: config.http.port, host: config.http.host, reusePort };
+  // Nest hands its first argument to http.Server#listen, which takes listen options too.
+  return app.listen(options as unknown as number);
+}
+
+/** What a replica needs to serve the same api: the same Redis and tokens, and no worker of its own. */
+function replicaEnv(config: StevedoreConfig, tokens: readonly ApiToken[]): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    REDIS_URL: config.redis.url,
+    STEVEDORE_API_TOKENS: tokens.map(({ role, token }) => `${role}:${token}`).join(','),
+    WORKER_EMBEDDED: 'false',
+    API_PROCESSES: '1',
+  };
+}
+
 /**
- * SIGTERM or SIGINT: drain (bounded by the grace period), then exit 0. An embedded worker's
- * jobs get their own grace period inside app.close(), so the hard stop allows for both.
+ * SIGTERM or SIGINT: replicas first, then drain (bounded by the grace period), then exit 0. An
+ * embedded worker's jobs get their own grace period inside app.close(), so the hard stop allows
+ * for both.
  */
 function stopOnSignals(
   app: INestApplication,
   graceMs: number,
   log: Logger,
-  afterClose: () => Promise<void>,
+  { replicas, afterClose }: { replicas?: ApiReplicas; afterClose?: () => Promise<void> },
 ): void {
+  let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
+    // A replica may hear both the terminal's SIGINT and its parent's SIGTERM.
+    if (stopping) return;
+    stopping = true;
     log.log({ message: 'shutting down', signal });
     setTimeout(() => process.exit(1), 2 * graceMs + 10_000).unref();
-    shutDownGracefully(app, graceMs)
-      .then(afterClose)
+    Promise.all([replicas?.stop(graceMs + 5_000), shutDownGracefully(app, graceMs)])
+      .then(() => afterClose?.())
       .then(
         () => process.exit(0),
         (error: unknown) => {
@@ -57,8 +97,8 @@ function stopOnSignals(
         },
       );
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
 /** With no REDIS_URL and nothing on the default address, run a private redis-server. */

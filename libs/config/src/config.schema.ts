@@ -47,6 +47,7 @@ export const environmentSchema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(3000),
+  API_PROCESSES: wholeNumber(1, 256).optional(),
   HTTP_BODY_LIMIT_BYTES: wholeNumber(1024, 100 * 1024 ** 2).default(1024 ** 2),
   CORS_ORIGINS: z.string().optional(),
   METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { ConfigurationError } from './configuration-error.js';
 import { environmentSchema, type LogLevel } from './config.schema.js';
 import { parseDockerHost, type DockerConnection } from './docker-host.js';
@@ -16,6 +17,11 @@ export interface StevedoreConfig {
   readonly http: {
     readonly host: string;
     readonly port: number;
+    /**
+     * api processes sharing the port (SO_REUSEPORT), to use every core. Defaults to the number of
+     * cores with NODE_ENV=production, else 1 (a developer's machine, the tests).
+     */
+    readonly processes: number;
     /** Largest request body accepted (JSON or form); larger ones get BAD_USER_INPUT. */
     readonly bodyLimitBytes: number;
     /** Origins allowed to call from a browser; empty: CORS closed (no CORS headers at all). */
@@ -111,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StevedoreConfi
     http: {
       host: vars.HOST,
       port: vars.PORT,
+      processes: vars.API_PROCESSES ?? (env.NODE_ENV === 'production' ? availableParallelism() : 1),
       bodyLimitBytes: vars.HTTP_BODY_LIMIT_BYTES,
       corsOrigins: listOf(vars.CORS_ORIGINS),
     },
