@@ -7,6 +7,16 @@ import type {
   LayerRecord,
 } from './image-record.js';
 import { shortIdOf } from './image-record.js';
+import {
+  findImage,
+  searchImages,
+  searchLayers,
+  tagsOf,
+  type ImageQuery,
+  type TaggedImage,
+} from './catalogue-queries.js';
+import type { Page } from './pagination.js';
+import { planPrune, type PrunePlan, type PruneRequest } from './prune-plan.js';
 import type { HistoryRowLayer, ImageLayer } from './layer-chain.js';
 import { tagRecordsOf } from './tag-records.js';
 
@@ -40,6 +50,31 @@ export class CatalogueSnapshot {
   readonly layersByChainId: ReadonlyMap<string, LayerRecord>;
   readonly diskUsage: DiskUsageRecord;
   readonly takenAt: Date;
+
+  /** `docker image ls`: filtered, ordered, one page. */
+  search(query: ImageQuery): Page<ImageRecord> {
+    return searchImages(this, query);
+  }
+
+  /** One image by anything `docker image inspect` accepts; null when absent. */
+  find(input: string): ImageRecord | null {
+    return findImage(this, input);
+  }
+
+  /** Local tags with their images, optionally of one repository. */
+  tagsOf(repository?: string): TaggedImage[] {
+    return tagsOf(this, repository);
+  }
+
+  /** Every layer of the host once, by chain id, one page. */
+  searchLayers(query: { first: number; after?: string | null }): Page<LayerRecord> {
+    return searchLayers(this, query);
+  }
+
+  /** What `docker image prune` would delete now, and the space it would free. */
+  prunePlan(request: PruneRequest): PrunePlan {
+    return planPrune(this, request);
+  }
 
   constructor(sources: SnapshotSources) {
     this.takenAt = sources.takenAt;

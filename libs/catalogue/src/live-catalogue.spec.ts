@@ -122,6 +122,46 @@ describe('LiveCatalogue', () => {
       expect(engine.calls.listImages).toBe(1);
     });
 
+    it('forRequest() gives every read of one request the same snapshot, and another request its own', async () => {
+      await start();
+      const request = {};
+      const first = await live.forRequest(request);
+      engine.setRepoTags(A, ['alpine:3.20', 'mirror/alpine:3']);
+      await live.refresh();
+      expect(await live.forRequest(request)).toBe(first);
+      expect(hasTag(await live.forRequest({}), 'mirror/alpine:3')).toBe(true);
+    });
+
+    it('settled() after a change waits for the sync its event brings: one sync, which shows it', async () => {
+      await start();
+      const listings = engine.calls.listImages;
+      engine.setRepoTags(A, ['alpine:3.20', 'mirror/alpine:3']);
+      const settled = live.settled();
+      engine.emit(imageEvent('tag', A, { name: 'mirror/alpine:3' }));
+      expect(hasTag(await settled, 'mirror/alpine:3')).toBe(true);
+      await pause(100);
+      expect(engine.calls.listImages).toBe(listings + 1);
+    });
+
+    it('settled() with no event to come syncs once by itself after a short grace', async () => {
+      await start();
+      const listings = engine.calls.listImages;
+      engine.setRepoTags(A, ['alpine:3.20', 'quiet:1']);
+      expect(hasTag(await live.settled(), 'quiet:1')).toBe(true);
+      expect(engine.calls.listImages).toBe(listings + 1);
+    });
+
+    it('settled() never takes a sync that started before it', async () => {
+      await start();
+      const release = engine.hold('listImages');
+      const before = live.refresh();
+      engine.setRepoTags(A, ['alpine:3.20', 'after:1']);
+      const settled = live.settled();
+      release();
+      expect(hasTag(await before, 'after:1')).toBe(false);
+      expect(hasTag(await settled, 'after:1')).toBe(true);
+    });
+
     it('refresh() returns a snapshot with a change made before the call, even with no event', async () => {
       await start();
       engine.setRepoTags(A, ['alpine:3.20', 'mirror/alpine:3']);

@@ -36,6 +36,11 @@ export interface CatalogueStatus {
 const FETCH_CONCURRENCY = 8;
 /** Events come in bursts (a pull tags and pulls; a load adds many images): sync once per burst. */
 const EVENT_DEBOUNCE_MS = 20;
+/**
+ * How long a change waits for the sync its own daemon event brings before starting one itself
+ * (a change with no event, such as a prune that deleted nothing, or an event already consumed).
+ */
+const SETTLE_GRACE_MS = 50;
 const RECONNECT_MIN_MS = 250;
 const RECONNECT_MAX_MS = 5_000;
 /**
@@ -71,6 +76,11 @@ export class LiveCatalogue implements OnApplicationBootstrap, OnApplicationShutd
   private pendingEvents: EngineEvent[] = [];
   private debounceTimer: NodeJS.Timeout | null = null;
   private resyncTimer: NodeJS.Timeout | null = null;
+  /** Numbers each sync as it starts, so a change can wait for one that started after it. */
+  private syncsStarted = 0;
+  private readonly settling = new Set<SettleWaiter>();
+  /** One snapshot per request (keyed by its request object), so all of one answer agrees. */
+  private readonly byRequest = new WeakMap<object, Promise<CatalogueSnapshot>>();
 
   constructor(
     @Inject(DOCKER_ENGINE) private readonly engine: DockerEngineReads,
@@ -88,6 +98,7 @@ export class LiveCatalogue implements OnApplicationBootstrap, OnApplicationShutd
 
   onApplicationShutdown(): void {
     this.stopping.abort();
+    for (const waiter of this.settling) clearTimeout(waiter.fallback);
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     if (this.debounceTimer) clearTimeout(this.debounceTimer);
     this.listeners.clear();
@@ -97,6 +108,41 @@ export class LiveCatalogue implements OnApplicationBootstrap, OnApplicationShutd
   async current(): Promise<CatalogueSnapshot> {
     if (this.snapshot && this.isFresh()) return this.snapshot;
     return this.inFlight ?? this.startSync();
+  }
+
+  /**
+   * The snapshot one request reads, whichever of its fields or handlers asks: the first call
+   * for `request` takes the current one, later calls get the same.
+   */
+  forRequest(request: object): Promise<CatalogueSnapshot> {
+    let snapshot = this.byRequest.get(request);
+    if (!snapshot) {
+      snapshot = this.current();
+      // An unread rejected snapshot must not become an unhandled rejection.
+      snapshot.catch(() => undefined);
+      this.byRequest.set(request, snapshot);
+    }
+    return snapshot;
+  }
+
+  /**
+   * For a change just made through the daemon: the first snapshot from a sync that started after
+   * this call, so it shows the change. Waits for the sync the change's own event brings (one
+   * sync, not one more), starting one itself after a short grace or when the stream is down.
+   */
+  settled(): Promise<CatalogueSnapshot> {
+    if (!this.isFresh()) return this.refresh();
+    return new Promise<CatalogueSnapshot>((resolve, reject) => {
+      const waiter: SettleWaiter = {
+        after: this.syncsStarted,
+        resolve,
+        reject,
+        fallback: setTimeout(() => {
+          if (this.settling.has(waiter)) this.refresh().catch(() => undefined);
+        }, SETTLE_GRACE_MS),
+      };
+      this.settling.add(waiter);
+    });
   }
 
   /**
@@ -146,11 +192,26 @@ export class LiveCatalogue implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private startSync(): Promise<CatalogueSnapshot> {
+    const number = ++this.syncsStarted;
     const sync = this.sync().finally(() => {
       if (this.inFlight === sync) this.inFlight = null;
     });
     this.inFlight = sync;
+    sync.then(
+      (snapshot) => this.settle(number, (waiter) => waiter.resolve(snapshot)),
+      (error: unknown) => this.settle(number, (waiter) => waiter.reject(error)),
+    );
     return sync;
+  }
+
+  /** Ends the waits of the changes made before sync `number` started. */
+  private settle(number: number, end: (waiter: SettleWaiter) => void): void {
+    for (const waiter of this.settling) {
+      if (waiter.after >= number) continue;
+      clearTimeout(waiter.fallback);
+      this.settling.delete(waiter);
+      end(waiter);
+    }
   }
 
   private async sync(): Promise<CatalogueSnapshot> {
@@ -282,6 +343,14 @@ export class LiveCatalogue implements OnApplicationBootstrap, OnApplicationShutd
       }
     }
   }
+}
+
+interface SettleWaiter {
+  /** syncsStarted when the change finished: a sync numbered higher shows it. */
+  readonly after: number;
+  readonly resolve: (snapshot: CatalogueSnapshot) => void;
+  readonly reject: (error: unknown) => void;
+  readonly fallback: NodeJS.Timeout;
 }
 
 const isImageId = (value: string | undefined): value is string => !!value && value.startsWith('sha256:');

@@ -1,5 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { findImage, LiveCatalogue, type ImageRecord, type TaggedImage } from '#libs/catalogue';
+import {
+  LiveCatalogue,
+  type CatalogueSnapshot,
+  type ImageRecord,
+  type PruneRequest,
+  type TaggedImage,
+} from '#libs/catalogue';
 import { DOCKER_ENGINE, EngineConflictError, type DockerEngine, type EngineRemoval } from '#libs/docker';
 import {
   BadUserInputError,
@@ -14,7 +20,6 @@ import {
   withDefaultTag,
   type ImageReference,
 } from '#libs/reference';
-import { planPrune, type PruneRequest } from './prune-plan.js';
 
 export interface RemovalReport {
   readonly untagged: string[];
@@ -33,7 +38,7 @@ const RUNNING_STATES = new Set(['running', 'paused', 'restarting']);
 /**
  * `docker image tag / rm / prune` with the checks a shared service needs, named errors instead
  * of the daemon's conflicts, and read-your-writes: each change resolves once the catalogue
- * shows it.
+ * shows it (the sync its own daemon event brings, not an extra one).
  */
 @Injectable()
 export class ImageChangesService {
@@ -46,19 +51,20 @@ export class ImageChangesService {
     const image = await this.require(source);
     const reference = tagReference(target);
     await this.change(() => this.engine.tagImage(image.id, normalizedName(reference), reference.tag!));
-    const snapshot = await this.catalogue.refresh();
-    const tagged = snapshot.imagesById.get(image.id);
-    const tag = tagged?.tags.find((candidate) => candidate.reference === toNormalizedString(reference));
-    if (!tagged || !tag) throw new ImageNotFoundError(source);
-    return { tag, image: tagged };
+    return taggedIn(await this.catalogue.settled(), image.id, reference, source);
   }
 
-  /** Tag + untag: the new name first, so the image is never without one. */
+  /** Tag + untag: the new name first, so the image is never without one; one sync for both. */
   async rename(source: string, target: string): Promise<TaggedImage> {
-    const from = tagReference(source);
-    const tagged = await this.tag(toNormalizedString(from), target);
-    if (toNormalizedString(from) !== tagged.tag.reference) await this.untag(toNormalizedString(from));
-    return tagged;
+    const from = toNormalizedString(tagReference(source));
+    const image = await this.require(from);
+    const reference = tagReference(target);
+    await this.change(() => this.engine.tagImage(image.id, normalizedName(reference), reference.tag!));
+    // Never the image's last name: the new one was just added.
+    if (from !== toNormalizedString(reference)) {
+      await this.change(() => this.engine.removeImage(from, { force: false, prune: true }));
+    }
+    return taggedIn(await this.catalogue.settled(), image.id, reference, source);
   }
 
   async untag(ref: string): Promise<RemovalReport> {
@@ -68,30 +74,30 @@ export class ImageChangesService {
         `untagImage takes a name[:tag] or name@digest, not ${JSON.stringify(ref)}.`,
       );
     }
-    const named = reference.digest === undefined ? withDefaultTag(reference) : reference;
-    const image = await this.require(toNormalizedString(named));
+    const named = toNormalizedString(reference.digest === undefined ? withDefaultTag(reference) : reference);
+    const removal = await this.removeName(named, await this.require(named, { fresh: true }));
+    await this.catalogue.settled();
+    return { ...copy(removal), removedContainers: [] };
+  }
+
+  /** Removes one name of `image`; never the last one of an image containers use. */
+  private async removeName(name: string, image: ImageRecord): Promise<EngineRemoval> {
     const references = image.repoTags.length + image.repoDigests.length;
     if (references <= 1 && image.containers.length > 0) {
       throw new ImageInUseError(
-        toNormalizedString(named),
+        name,
         image.containers.map(describeContainer),
         'it is the last name of an image containers use; removeImage with force would delete the image.',
       );
     }
-    const removal = await this.change(() =>
-      this.engine.removeImage(toNormalizedString(named), { force: false, prune: true }),
-    );
-    await this.catalogue.refresh();
-    return { ...copy(removal), removedContainers: [] };
+    return this.change(() => this.engine.removeImage(name, { force: false, prune: true }));
   }
 
   async remove(
     ref: string,
     options: { force: boolean; removeContainers: boolean; prune: boolean },
   ): Promise<RemovalReport> {
-    const snapshot = await this.catalogue.refresh();
-    const image = findImage(snapshot, ref);
-    if (!image) throw new ImageNotFoundError(ref);
+    const image = await this.require(ref, { fresh: true });
     const byName = namesImage(image, ref);
     const onlyUntags = byName && image.repoTags.length + image.repoDigests.length > 1;
     if (!byName && !options.force && image.repoTags.length > 1) {
@@ -124,13 +130,13 @@ export class ImageChangesService {
     const removal = await this.change(() =>
       this.engine.removeImage(target, { force: options.force, prune: options.prune }),
     );
-    await this.catalogue.refresh();
+    await this.catalogue.settled();
     return { ...copy(removal), removedContainers };
   }
 
   async prune(request: PruneRequest): Promise<PruneReport> {
-    const snapshot = await this.catalogue.refresh();
-    if (request.dryRun) return planPrune(snapshot, request);
+    // A plan must count an image made a moment ago (by the CLI, say): synced first.
+    if (request.dryRun) return (await this.catalogue.refresh()).prunePlan(request);
     const result = await this.change(() =>
       this.engine.pruneImages({
         danglingOnly: !request.all,
@@ -138,13 +144,20 @@ export class ImageChangesService {
         labels: request.labels,
       }),
     );
-    await this.catalogue.refresh();
+    await this.catalogue.settled();
     return { deleted: [...result.deleted], spaceReclaimed: result.spaceReclaimed };
   }
 
-  /** Looked up in a fresh sync: a change must see an image made a moment ago (by the CLI, say). */
-  private async require(ref: string): Promise<ImageRecord> {
-    const image = findImage(await this.catalogue.refresh(), ref);
+  /**
+   * The image a change acts on. The catalogue follows the daemon's events, so the current
+   * snapshot usually has it; a miss is checked against a fresh sync, since a change must see an
+   * image made a moment ago (by the CLI, say) whose event is still on its way. A removal checks
+   * the containers using the image, which must be as they are now: `fresh` syncs first.
+   */
+  private async require(ref: string, { fresh = false } = {}): Promise<ImageRecord> {
+    const image = fresh
+      ? (await this.catalogue.refresh()).find(ref)
+      : ((await this.catalogue.current()).find(ref) ?? (await this.catalogue.refresh()).find(ref));
     if (!image) throw new ImageNotFoundError(ref);
     return image;
   }
@@ -158,6 +171,19 @@ export class ImageChangesService {
       throw error;
     }
   }
+}
+
+/** The tag `reference` of image `imageId` in `snapshot`, with the image as it is now. */
+function taggedIn(
+  snapshot: CatalogueSnapshot,
+  imageId: string,
+  reference: ImageReference,
+  source: string,
+): TaggedImage {
+  const image = snapshot.imagesById.get(imageId);
+  const tag = image?.tags.find((candidate) => candidate.reference === toNormalizedString(reference));
+  if (!image || !tag) throw new ImageNotFoundError(source);
+  return { tag, image };
 }
 
 /** A tag target: a name with an optional tag (default latest), never a digest. */

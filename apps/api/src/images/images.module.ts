@@ -5,7 +5,7 @@ import { ImageChangesService } from './image-changes.service.js';
 import { ImageEventsResolver } from './image-events.resolver.js';
 import { ImagesResolver } from './images.resolver.js';
 import { LayersResolver } from './layers.resolver.js';
-import { RequestCatalogue } from './request-catalogue.js';
+import { ContainerUsageLoader } from './container-usage.loader.js';
 import { ImageChangesController } from './rest/image-changes.controller.js';
 import { ImagesController } from './rest/images.controller.js';
 import { StorageController } from './rest/storage.controller.js';
@@ -13,7 +13,7 @@ import { StorageController } from './rest/storage.controller.js';
 @Module({
   imports: [CatalogueModule],
   providers: [
-    RequestCatalogue,
+    ContainerUsageLoader,
     ImagesResolver,
     LayersResolver,
     ImageEventsResolver,

@@ -1,5 +1,5 @@
 import { Args, Context, ID, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { findImage, searchImages, searchLayers, tagsOf } from '#libs/catalogue';
+import { LiveCatalogue, type CatalogueSnapshot } from '#libs/catalogue';
 import { ImagesArgs } from './dto/images.args.js';
 import { LayersArgs } from './dto/layers.args.js';
 import { ContainerUsage } from './models/container-usage.model.js';
@@ -10,13 +10,16 @@ import { Image } from './models/image.model.js';
 import { LayerConnection } from './models/layer-connection.model.js';
 import { Layer } from './models/layer.model.js';
 import { Tag } from './models/tag.model.js';
-import { RequestCatalogue } from './request-catalogue.js';
+import { ContainerUsageLoader } from './container-usage.loader.js';
 
 type GraphQLContext = { req?: object };
 
 @Resolver(() => Image)
 export class ImagesResolver {
-  constructor(private readonly catalogue: RequestCatalogue) {}
+  constructor(
+    private readonly catalogue: LiveCatalogue,
+    private readonly containerUsage: ContainerUsageLoader,
+  ) {}
 
   @Query(() => ImageConnection, {
     description:
@@ -24,8 +27,7 @@ export class ImagesResolver {
   })
   async images(@Args() args: ImagesArgs, @Context() context: GraphQLContext): Promise<ImageConnection> {
     const { all, ...filter } = args.filter ?? {};
-    const snapshot = await this.catalogue.of(context).snapshot;
-    const page = searchImages(snapshot, {
+    const page = (await this.snapshotOf(context)).search({
       filter,
       all,
       orderBy: args.orderBy,
@@ -41,7 +43,7 @@ export class ImagesResolver {
       'One image by anything `docker image inspect` accepts: name[:tag], name@digest, full id, or a unique id prefix. Null when absent.',
   })
   async image(@Args('ref') ref: string, @Context() context: GraphQLContext): Promise<Image | null> {
-    const record = findImage(await this.catalogue.of(context).snapshot, ref);
+    const record = (await this.snapshotOf(context)).find(ref);
     return record ? toImage(record) : null;
   }
 
@@ -52,7 +54,7 @@ export class ImagesResolver {
     @Context() context: GraphQLContext,
     @Args('repository', { type: () => String, nullable: true }) repository?: string,
   ): Promise<Tag[]> {
-    const tagged = tagsOf(await this.catalogue.of(context).snapshot, repository ?? undefined);
+    const tagged = (await this.snapshotOf(context)).tagsOf(repository ?? undefined);
     // Several tags usually name one image: shape each image once.
     const images = new Map<string, Image>();
     return tagged.map(({ tag, image }) => {
@@ -66,7 +68,7 @@ export class ImagesResolver {
     description: 'Every layer on the host once, by chain id, with the images that share it.',
   })
   async layers(@Args() args: LayersArgs, @Context() context: GraphQLContext): Promise<LayerConnection> {
-    const page = searchLayers(await this.catalogue.of(context).snapshot, args);
+    const page = (await this.snapshotOf(context)).searchLayers(args);
     return { totalCount: page.totalCount, nodes: page.nodes.map(toLayer), pageInfo: { ...page.pageInfo } };
   }
 
@@ -75,17 +77,22 @@ export class ImagesResolver {
     @Args('chainId', { type: () => ID }) chainId: string,
     @Context() context: GraphQLContext,
   ): Promise<Layer | null> {
-    const record = (await this.catalogue.of(context).snapshot).layersByChainId.get(chainId);
+    const record = (await this.snapshotOf(context)).layersByChainId.get(chainId);
     return record ? toLayer(record) : null;
   }
 
   @Query(() => DiskUsage, { description: 'Like `docker system df` for images.' })
   async diskUsage(@Context() context: GraphQLContext): Promise<DiskUsage> {
-    return { ...(await this.catalogue.of(context).snapshot).diskUsage };
+    return { ...(await this.snapshotOf(context)).diskUsage };
   }
 
   @ResolveField(() => [ContainerUsage])
   async containers(@Parent() image: Image, @Context() context: GraphQLContext): Promise<ContainerUsage[]> {
-    return this.catalogue.of(context).containersByImage.load(image.id);
+    return this.containerUsage.of(context.req ?? context).load(image.id);
+  }
+
+  /** Every field of one answer reads the same snapshot. */
+  private snapshotOf(context: GraphQLContext): Promise<CatalogueSnapshot> {
+    return this.catalogue.forRequest(context.req ?? context);
   }
 }

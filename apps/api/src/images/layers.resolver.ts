@@ -1,19 +1,19 @@
 import { Context, Int, Parent, ResolveField, Resolver } from '@nestjs/graphql';
+import { LiveCatalogue } from '#libs/catalogue';
 import { toImage } from './models/image.mapper.js';
 import { Image } from './models/image.model.js';
 import { Layer } from './models/layer.model.js';
-import { RequestCatalogue } from './request-catalogue.js';
 
 type GraphQLContext = { req?: object };
 
 /** A layer's holders come from the request's snapshot, whichever image or query reached the layer. */
 @Resolver(() => Layer)
 export class LayersResolver {
-  constructor(private readonly catalogue: RequestCatalogue) {}
+  constructor(private readonly catalogue: LiveCatalogue) {}
 
   @ResolveField(() => [Image])
   async images(@Parent() layer: Layer, @Context() context: GraphQLContext): Promise<Image[]> {
-    const snapshot = await this.catalogue.of(context).snapshot;
+    const snapshot = await this.catalogue.forRequest(context.req ?? context);
     const holders = snapshot.layersByChainId.get(layer.chainId)?.imageIds ?? [];
     return holders.flatMap((id) => {
       const record = snapshot.imagesById.get(id);
@@ -24,7 +24,7 @@ export class LayersResolver {
   @ResolveField(() => Int)
   async sharedBy(@Parent() layer: Layer, @Context() context: GraphQLContext): Promise<number> {
     if (layer.sharedBy !== undefined) return layer.sharedBy;
-    const snapshot = await this.catalogue.of(context).snapshot;
+    const snapshot = await this.catalogue.forRequest(context.req ?? context);
     return snapshot.layersByChainId.get(layer.chainId)?.imageIds.length ?? 0;
   }
 }

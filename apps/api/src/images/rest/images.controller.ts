@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
 import type { Response } from 'express';
 import { RequiresRole } from '#libs/auth';
 import { DOCKER_ENGINE, type DockerEngine } from '#libs/docker';
-import { findImage, ImageCatalogue, type CatalogueSnapshot, type ImageRecord } from '#libs/catalogue';
+import { LiveCatalogue, type CatalogueSnapshot, type ImageRecord } from '#libs/catalogue';
 import { ImageNotFoundError } from '#libs/errors';
 import { ApiProblemResponses } from '../../errors/api-problem-responses.decorator.js';
 import { toHistoryEntryDto, toImageDto, toImageLayerDto } from './image-rest.mapper.js';
@@ -40,7 +40,7 @@ function ApiImageRef(): MethodDecorator {
 @Controller('api/v1/images')
 export class ImagesController {
   constructor(
-    private readonly catalogue: ImageCatalogue,
+    private readonly catalogue: LiveCatalogue,
     @Inject(DOCKER_ENGINE) private readonly engine: DockerEngine,
   ) {}
 
@@ -49,7 +49,7 @@ export class ImagesController {
   @ApiOkResponse({ type: ImageListDto })
   @ApiProblemResponses('BAD_USER_INPUT', 'UNAUTHENTICATED', 'DOCKER_UNAVAILABLE')
   async list(@Query() query: ListImagesQuery): Promise<ImageListDto> {
-    const page = await this.catalogue.search({
+    const page = (await this.catalogue.current()).search({
       filter: {
         reference: query.reference,
         dangling: query.dangling,
@@ -126,8 +126,8 @@ export class ImagesController {
   ): Promise<StreamableFile> {
     const refs = [ref, ...(more === undefined ? [] : Array.isArray(more) ? more : [more])];
     // Synced first: an export is heavy anyway, and an image made a moment ago must count.
-    const snapshot = await this.catalogue.freshSnapshot();
-    for (const each of refs) if (!findImage(snapshot, each)) throw new ImageNotFoundError(each);
+    const snapshot = await this.catalogue.refresh();
+    for (const each of refs) if (!snapshot.find(each)) throw new ImageNotFoundError(each);
     // A client that goes away stops the daemon's export.
     const abort = new AbortController();
     response.on('close', () => abort.abort());
@@ -139,8 +139,8 @@ export class ImagesController {
   }
 
   private async lookUp(ref: string): Promise<{ image: ImageRecord; snapshot: CatalogueSnapshot }> {
-    const snapshot = await this.catalogue.snapshot();
-    const image = findImage(snapshot, ref);
+    const snapshot = await this.catalogue.current();
+    const image = snapshot.find(ref);
     if (!image) throw new ImageNotFoundError(ref);
     return { image, snapshot };
   }

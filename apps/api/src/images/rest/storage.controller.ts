@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ImageCatalogue } from '#libs/catalogue';
+import { LiveCatalogue } from '#libs/catalogue';
 import { LayerNotFoundError } from '#libs/errors';
 import { ApiProblemResponses } from '../../errors/api-problem-responses.decorator.js';
 import { toLayerDto } from './image-rest.mapper.js';
@@ -12,14 +12,17 @@ import { ListLayersQuery } from './list-images.query.js';
 @ApiBearerAuth()
 @Controller('api/v1')
 export class StorageController {
-  constructor(private readonly catalogue: ImageCatalogue) {}
+  constructor(private readonly catalogue: LiveCatalogue) {}
 
   @Get('layers')
   @ApiOperation({ summary: 'Every layer on the host once, by chain id, with the images sharing it' })
   @ApiOkResponse({ type: LayerListDto })
   @ApiProblemResponses('BAD_USER_INPUT', 'UNAUTHENTICATED', 'DOCKER_UNAVAILABLE')
   async layers(@Query() query: ListLayersQuery): Promise<LayerListDto> {
-    const page = await this.catalogue.layers({ first: query.first ?? 100, after: query.after });
+    const page = (await this.catalogue.current()).searchLayers({
+      first: query.first ?? 100,
+      after: query.after,
+    });
     return { totalCount: page.totalCount, nodes: page.nodes.map(toLayerDto), pageInfo: { ...page.pageInfo } };
   }
 
@@ -29,7 +32,7 @@ export class StorageController {
   @ApiOkResponse({ type: LayerDto })
   @ApiProblemResponses('IMAGE_NOT_FOUND', 'UNAUTHENTICATED', 'DOCKER_UNAVAILABLE')
   async layer(@Param('chainId') chainId: string): Promise<LayerDto> {
-    const layer = await this.catalogue.layer(chainId);
+    const layer = (await this.catalogue.current()).layersByChainId.get(chainId);
     if (!layer) throw new LayerNotFoundError(chainId);
     return toLayerDto(layer);
   }
@@ -39,6 +42,6 @@ export class StorageController {
   @ApiOkResponse({ type: DiskUsageDto })
   @ApiProblemResponses('UNAUTHENTICATED', 'DOCKER_UNAVAILABLE')
   async diskUsage(): Promise<DiskUsageDto> {
-    return { ...(await this.catalogue.diskUsage()) };
+    return { ...(await this.catalogue.current()).diskUsage };
   }
 }

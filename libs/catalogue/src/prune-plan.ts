@@ -1,4 +1,5 @@
-import type { CatalogueSnapshot, ImageRecord } from '#libs/catalogue';
+import type { CatalogueSnapshot } from './catalogue-snapshot.js';
+import type { ImageRecord } from './image-record.js';
 
 export interface PruneRequest {
   /** Every image without a container (`docker image prune -a`), not only dangling ones. */
@@ -15,10 +16,12 @@ export interface PruneRequest {
  * (daemon/images/image_prune.go): the candidate images, their untagged parents left without
  * children, and every layer no remaining image holds; the space is those layers' sizes.
  */
-export function planPrune(
-  snapshot: CatalogueSnapshot,
-  request: PruneRequest,
-): { deleted: string[]; spaceReclaimed: number } {
+export interface PrunePlan {
+  readonly deleted: string[];
+  readonly spaceReclaimed: number;
+}
+
+export function planPrune(snapshot: CatalogueSnapshot, request: PruneRequest): PrunePlan {
   const children = new Map<string, string[]>();
   for (const image of snapshot.images) {
     if (image.parentId) children.set(image.parentId, [...(children.get(image.parentId) ?? []), image.id]);

@@ -1,4 +1,4 @@
-import { fakeImage, snapshotOf } from '../../../../libs/catalogue/src/testing/fake-docker-engine.js';
+import { fakeImage, snapshotOf } from './testing/fake-docker-engine.js';
 import { planPrune } from './prune-plan.js';
 
 const id = (char: string) => `sha256:${char.repeat(64)}`;
