@@ -25,24 +25,17 @@
  * summary on stdout; progress goes to stderr.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-import { format, resolveConfig } from 'prettier';
-
-import { findFreePort } from '../test/environment/free-port.js';
-import { startTestEnvironment, type StartedTestEnvironment } from '../test/environment/index.js';
-import { type ApiProcess, readMemory, spawnApi, waitForReady } from './support/api-process.js';
+import type { StartedTestEnvironment } from '../test/environment/index.js';
+import { type ApiProcess, readMemory } from './support/api-process.js';
 import {
   isClean,
   type LoadSettings,
   type LoadTarget,
   measureLoad,
   type Measurement,
+  requestOnce,
 } from './support/load.js';
-import { describeMachine, otherTestDaemons } from './support/machine.js';
 import { createManyImages, DEFAULT_LAYER_GROUPS, DEFAULT_OWN_LAYERS } from './support/many-images.js';
 import {
   type CatalogueReport,
@@ -55,8 +48,7 @@ import {
   type StartSample,
   type StartupResult,
 } from './support/report.js';
-
-const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+import { type Bench, integerSetting as integer, median, round, runBench } from './support/runner.js';
 
 /** Issue 3: the api's RSS must stay under 200 MB. */
 const MAX_RSS_BYTES = 200e6;
@@ -73,15 +65,7 @@ interface Settings {
   readonly readyTimeoutSeconds: number;
 }
 
-function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
-  const integer = (name: string, fallback: number, min: number) => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min)
-      throw new Error(`${name} must be a whole number ≥ ${min}: ${raw}`);
-    return value;
-  };
+function readSettings(): Settings {
   return {
     images: integer('BENCH_IMAGES', 1000, 1),
     tagsPerImage: integer('BENCH_TAGS_PER_IMAGE', 1, 1),
@@ -129,143 +113,95 @@ interface Scenario {
   readonly maxP50Ratio?: number;
 }
 
-async function main(): Promise<number> {
-  const settings = readSettings();
-  const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-  if (!existsSync(join(repoRoot, 'dist/apps/api/src/main.js'))) {
-    throw new Error(`no built api in ${repoRoot}dist: run \`npm run build\` first (npm run bench does)`);
-  }
-  const started = performance.now();
-  const problems: string[] = [];
-  let env: StartedTestEnvironment | undefined;
-  let api: ApiProcess | undefined;
-  let stopping: Promise<void> | undefined;
-  const stopAll = () =>
-    (stopping ??= (async () => {
-      await api?.stop().catch((error: Error) => log(`stopping the api: ${error.message}`));
-      if (env) {
-        log('stopping the test environment');
-        await env.stop();
-      }
-    })());
-  let interrupted = false;
-  /** Called before each step, so that nothing new starts once a signal has stopped everything. */
-  const notInterrupted = () => {
-    if (interrupted) throw new Error('interrupted');
-  };
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupted = true;
-    log(`${signal}: stopping everything`);
-    void stopAll().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
-  try {
-    // `env: {}`: always our own daemon and Redis, never what DOCKER_HOST / REDIS_URL name, which
-    // could be a real host that must not receive a thousand images.
-    env = await startTestEnvironment({ env: {}, log: (line) => log(`env: ${line}`) });
-    const environment = env;
-    const machine = await describeMachine(env);
-    const token = randomBytes(18).toString('hex');
-    const startApi = async (images: number) => {
-      notInterrupted();
-      const port = await findFreePort();
-      log(`starting the api on 127.0.0.1:${port} (${images} images on the daemon)`);
-      api = spawnApi({
-        repoRoot,
-        host: '127.0.0.1',
-        port,
-        env: {
-          DOCKER_HOST: environment.docker.host,
-          REDIS_URL: environment.redis.url,
-          HOST: '127.0.0.1',
-          PORT: String(port),
-          STEVEDORE_API_TOKENS: `read:${token}`,
-          LOG_LEVEL: 'warn',
-        },
-      });
-      const readiness = await waitForReady(api, { timeoutMs: settings.readyTimeoutSeconds * 1000, token });
-      const sample: StartSample = { readiness, memoryAfterReady: readMemory(api.pid) };
-      if (readiness.failure) {
-        log(`api output:\n${api.outputTail()}`);
-      } else {
-        log(`api ready after ${ms(readiness.readyMs)} (listening after ${ms(readiness.listeningMs)})`);
-      }
-      return { api, sample };
-    };
-    /** `settings.starts` starts in a row; the last api keeps running (unless it failed). */
-    const measureStartup = async (images: number) => {
-      const samples: StartSample[] = [];
-      let last: ApiProcess | undefined;
-      for (let round = 0; round < settings.starts; round += 1) {
-        if (last) await last.stop();
-        const started = await startApi(images);
-        last = started.api;
-        samples.push(started.sample);
-        if (started.sample.readiness.failure) break;
-      }
-      const failure = samples.find((sample) => sample.readiness.failure)?.readiness;
-      if (failure) {
-        const answer = failure.lastAnswer ? ` (last answer: ${failure.lastAnswer})` : '';
-        problems.push(`api start with ${images} images: ${failure.failure}${answer}`);
-      }
-      const startup: StartupResult = {
-        images,
-        samples,
-        listeningMs: median(samples.map((sample) => sample.readiness.listeningMs)),
-        readyMs: median(samples.map((sample) => sample.readiness.readyMs)),
-        failure: failure?.failure,
-        hasCatalogueCheck: samples.some((sample) => hasCheck(sample.readiness.readyBody, 'catalogue')),
-        memoryAfterReady: samples.at(-1)?.memoryAfterReady,
-      };
-      return { api: last!, startup };
-    };
-
-    let emptyStartup: StartupResult | undefined;
-    if (settings.emptyStart) {
-      const empty = await measureStartup(0);
-      emptyStartup = empty.startup;
-      await empty.api.stop();
-    }
-
-    notInterrupted();
-    const images = await createManyImages(env, {
-      images: settings.images,
-      tagsPerImage: settings.tagsPerImage,
-      layerGroups: settings.layerGroups,
-      ownLayers: settings.ownLayers,
-      log: (line) => log(`images: ${line}`),
+async function run(bench: Bench, settings: Settings) {
+  const { env, problems } = bench;
+  const token = randomBytes(18).toString('hex');
+  const startApi = async (images: number) => {
+    const { api, readiness } = await bench.startApi({
+      token,
+      role: 'read',
+      // Scenario 1 alone sends more queries than the default budget (1,200 a minute), so scenario 2
+      // got only 429s; the targets were set, and first measured, before the limiter existed.
+      env: { RATE_LIMIT_QUERIES: '0', RATE_LIMIT_MUTATIONS: '0' },
+      readyTimeoutSeconds: settings.readyTimeoutSeconds,
+      note: `${images} images on the daemon`,
     });
-    log(`docker image ls: ${images.imageListRows} rows, ${images.distinctImageIds} distinct ids`);
+    const sample: StartSample = { readiness, memoryAfterReady: readMemory(api.pid) };
+    return { api, sample };
+  };
+  /** `settings.starts` starts in a row; the last api keeps running (unless it failed). */
+  const measureStartup = async (images: number) => {
+    const samples: StartSample[] = [];
+    let last: ApiProcess | undefined;
+    for (let round = 0; round < settings.starts; round += 1) {
+      if (last) await last.stop();
+      const started = await startApi(images);
+      last = started.api;
+      samples.push(started.sample);
+      if (started.sample.readiness.failure) break;
+    }
+    const failure = samples.find((sample) => sample.readiness.failure)?.readiness;
+    if (failure) {
+      const answer = failure.lastAnswer ? ` (last answer: ${failure.lastAnswer})` : '';
+      problems.push(`api start with ${images} images: ${failure.failure}${answer}`);
+    }
+    const startup: StartupResult = {
+      images,
+      samples,
+      listeningMs: median(samples.map((sample) => sample.readiness.listeningMs)),
+      readyMs: median(samples.map((sample) => sample.readiness.readyMs)),
+      failure: failure?.failure,
+      hasCatalogueCheck: samples.some((sample) => hasCheck(sample.readiness.readyBody, 'catalogue')),
+      memoryAfterReady: samples.at(-1)?.memoryAfterReady,
+    };
+    return { api: last!, startup };
+  };
 
-    const { api: running, startup } = await measureStartup(images.distinctImageIds);
-    if (!startup.failure && !startup.hasCatalogueCheck) {
-      problems.push(
-        '/health/ready has no `catalogue` check: the ready time does not cover the catalogue build',
-      );
-    }
-    const scenarios = scenariosFor(env, running, token, settings, images.distinctImageIds);
-    const results: ScenarioResult[] = [];
-    if (startup.samples.at(-1)?.readiness.listeningMs !== undefined && running.exitStatus() === undefined) {
-      for (const scenario of scenarios) {
-        notInterrupted();
-        results.push(await runScenario(scenario, settings.load, problems));
-      }
-    } else {
-      problems.push('the api never answered HTTP: nothing measured under load');
-    }
-    const memoryAfterLoad = running.exitStatus() === undefined ? readMemory(running.pid) : undefined;
-    if (running.exitStatus() !== undefined) {
-      problems.push(`the api ${running.exitStatus()} during the run`);
-      log(`api output:\n${running.outputTail()}`);
-    }
-    machine.otherTestEnvironments = Math.max(machine.otherTestEnvironments, otherTestDaemons(env.tmpDir));
-    await stopAll();
+  let emptyStartup: StartupResult | undefined;
+  if (settings.emptyStart) {
+    const empty = await measureStartup(0);
+    emptyStartup = empty.startup;
+    await empty.api.stop();
+  }
 
-    const report: CatalogueReport = {
+  bench.notInterrupted();
+  const images = await createManyImages(env, {
+    images: settings.images,
+    tagsPerImage: settings.tagsPerImage,
+    layerGroups: settings.layerGroups,
+    ownLayers: settings.ownLayers,
+    log: (line) => log(`images: ${line}`),
+  });
+  log(`docker image ls: ${images.imageListRows} rows, ${images.distinctImageIds} distinct ids`);
+
+  const { api: running, startup } = await measureStartup(images.distinctImageIds);
+  if (!startup.failure && !startup.hasCatalogueCheck) {
+    problems.push(
+      '/health/ready has no `catalogue` check: the ready time does not cover the catalogue build',
+    );
+  }
+  const scenarios = scenariosFor(env, running, token, settings, images.distinctImageIds);
+  const results: ScenarioResult[] = [];
+  if (startup.samples.at(-1)?.readiness.listeningMs !== undefined && running.exitStatus() === undefined) {
+    for (const scenario of scenarios) {
+      bench.notInterrupted();
+      results.push(await runScenario(scenario, settings.load, problems));
+    }
+  } else {
+    problems.push('the api never answered HTTP: nothing measured under load');
+  }
+  const memoryAfterLoad = running.exitStatus() === undefined ? readMemory(running.pid) : undefined;
+  if (running.exitStatus() !== undefined) {
+    problems.push(`the api ${running.exitStatus()} during the run`);
+    log(`api output:\n${running.outputTail()}`);
+  }
+
+  return {
+    report: ({ totalSeconds }: { totalSeconds: number }): CatalogueReport => ({
       generatedAt: new Date().toISOString(),
-      machine,
+      machine: bench.machine,
       settings,
       images: {
         distinct: images.images.length,
@@ -281,20 +217,10 @@ async function main(): Promise<number> {
       maxRssBytes: MAX_RSS_BYTES,
       scenarios: results,
       problems,
-      totalSeconds: round((performance.now() - started) / 1000, 1),
-    };
-    const resultsDir = join(repoRoot, 'bench/results');
-    mkdirSync(resultsDir, { recursive: true });
-    // Formatted as `prettier --check` wants it, so a fresh result never fails the lint.
-    const resultsFile = join(resultsDir, 'catalogue.json');
-    const prettierOptions = { ...(await resolveConfig(resultsFile)), filepath: resultsFile };
-    writeFileSync(resultsFile, await format(JSON.stringify(report, null, 2), prettierOptions));
-    process.stdout.write(markdown(report));
-    log(`wrote bench/results/catalogue.json (whole run ${report.totalSeconds} s)`);
-    return problems.length > 0 ? 1 : 0;
-  } finally {
-    await stopAll();
-  }
+      totalSeconds,
+    }),
+    markdown,
+  };
 }
 
 function scenariosFor(
@@ -471,7 +397,7 @@ async function runScenario(
 async function probe(target: LoadTarget, check?: DataCheck): Promise<Probe> {
   const startedAt = performance.now();
   try {
-    const { status, body } = await request(target);
+    const { status, body } = await requestOnce(target);
     const elapsed = performance.now() - startedAt;
     const bytes = Buffer.byteLength(body);
     if (status < 200 || status >= 300) {
@@ -504,35 +430,6 @@ function graphqlErrors(body: string): string[] {
   }
 }
 
-/** fetch() cannot reach a unix socket; node:http can, so both kinds of target go through it. */
-function request(target: LoadTarget): Promise<{ status: number; body: string }> {
-  const url = new URL(target.url);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        socketPath: target.socketPath,
-        host: target.socketPath ? undefined : url.hostname,
-        port: target.socketPath ? undefined : url.port,
-        path: `${url.pathname}${url.search}`,
-        method: target.method ?? 'GET',
-        headers: target.headers,
-        timeout: 120_000,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`${target.url} timed out`)));
-    req.on('error', reject);
-    req.end(target.body);
-  });
-}
-
 /** Terminus lists every check under `info` (up) or `error` (down), and all under `details`. */
 function hasCheck(readyBody: unknown, name: string): boolean {
   if (typeof readyBody !== 'object' || readyBody === null) return false;
@@ -540,21 +437,10 @@ function hasCheck(readyBody: unknown, name: string): boolean {
   return details?.[name] !== undefined;
 }
 
-function median(values: readonly (number | undefined)[]): number | undefined {
-  const known = values.filter((value): value is number => value !== undefined).sort((a, b) => a - b);
-  if (known.length === 0) return undefined;
-  const middle = Math.floor(known.length / 2);
-  return known.length % 2 === 1 ? known[middle] : (known[middle - 1]! + known[middle]!) / 2;
-}
-
-function round(value: number, digits: number): number {
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
-}
-
-try {
-  process.exitCode = await main();
-} catch (error) {
-  process.stderr.write(`[bench] FAILED: ${(error as Error).stack ?? String(error)}\n`);
-  process.exitCode = 1;
-}
+await runBench({
+  name: 'catalogue',
+  logTag: 'bench',
+  npmScript: 'npm run bench',
+  settings: readSettings,
+  run,
+});

@@ -30,26 +30,18 @@
  * REDIS_URL are ignored on purpose. Writes bench/results/jobs.json and prints a Markdown summary
  * on stdout; progress goes to stderr.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 
 import { Queue } from 'bullmq';
-import { format, resolveConfig } from 'prettier';
 
-import { findFreePort } from '../test/environment/free-port.js';
 import {
   buildFixtures,
   type FixtureImage,
   runDocker,
-  startTestEnvironment,
   type StartedTestEnvironment,
 } from '../test/environment/index.js';
-import { type ApiProcess, spawnApi, waitForReady } from './support/api-process.js';
+import type { ApiProcess } from './support/api-process.js';
 import {
   connectGraphqlWs,
   errorText,
@@ -70,9 +62,9 @@ import {
   type PullRun,
   stats,
 } from './support/jobs-report.js';
-import { describeMachine, otherTestDaemons } from './support/machine.js';
 import { QueueEventLog, type QueueStreamEvent } from './support/queue-events.js';
 import { ms } from './support/report.js';
+import { type Bench, integerSetting as integer, runBench } from './support/runner.js';
 import { startThrottledProxy } from './support/throttled-proxy.js';
 
 const log = (line: string) => process.stderr.write(`[bench:jobs] ${line}\n`);
@@ -129,15 +121,7 @@ interface Settings {
   readonly readyTimeoutSeconds: number;
 }
 
-function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
-  const integer = (name: string, fallback: number, min: number) => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min)
-      throw new Error(`${name} must be a whole number ≥ ${min}: ${raw}`);
-    return value;
-  };
+function readSettings(): Settings {
   return {
     pullRuns: integer('BENCH_PULL_RUNS', 5, 1),
     pullWarmup: integer('BENCH_PULL_WARMUP', 1, 0),
@@ -166,131 +150,76 @@ interface Context {
   readonly notInterrupted: () => void;
 }
 
-async function main(): Promise<number> {
-  const settings = readSettings();
-  const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-  if (!existsSync(join(repoRoot, 'dist/apps/api/src/main.js'))) {
-    throw new Error(`no built api in ${repoRoot}dist: run \`npm run build\` first (npm run bench:jobs does)`);
-  }
-  const started = performance.now();
-  const problems: string[] = [];
+async function run(bench: Bench, settings: Settings) {
+  const { env, problems } = bench;
   const notes: string[] = [];
-  let env: StartedTestEnvironment | undefined;
-  let api: ApiProcess | undefined;
-  let events: QueueEventLog | undefined;
-  let queue: Queue | undefined;
-  const cleanups: (() => Promise<void>)[] = [];
-  let stopping: Promise<void> | undefined;
-  const stopAll = () =>
-    (stopping ??= (async () => {
-      for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-      await queue?.close().catch(() => undefined);
-      await events?.stop().catch(() => undefined);
-      await api?.stop().catch((error: Error) => log(`stopping the api: ${error.message}`));
-      if (env) {
-        log('stopping the test environment');
-        await env.stop();
-      }
-    })());
-  let interrupted = false;
-  const notInterrupted = () => {
-    if (interrupted) throw new Error('interrupted');
+  const fixtures = await buildFixtures(env, { log: (line) => log(`fixtures: ${line}`) });
+  const { large, multiTag } = fixtures.images;
+
+  const events = await QueueEventLog.start(env.redis.url, EVENTS_STREAM);
+  bench.onStop(() => events.stop());
+  const queue = new Queue(IMAGE_QUEUE, { connection: { url: env.redis.url, maxRetriesPerRequest: null } });
+  bench.onStop(() => queue.close());
+  queue.on('error', () => undefined);
+
+  const { api, token, readiness } = await bench.startApi({
+    role: 'write',
+    env: {
+      WORKER_EMBEDDED: 'true',
+      // The CLI's config (the same registries, no credentials needed for the open one).
+      DOCKER_CONFIG: env.dockerConfigDir,
+    },
+    readyTimeoutSeconds: settings.readyTimeoutSeconds,
+    required: true,
+    note: 'embedded worker',
+  });
+
+  const context: Context = {
+    env,
+    api,
+    token,
+    events,
+    queue,
+    settings,
+    problems,
+    notes,
+    notInterrupted: bench.notInterrupted,
   };
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupted = true;
-    log(`${signal}: stopping everything`);
-    void stopAll().finally(() => process.exit(130));
+  const ws = await connectGraphqlWs(api.baseUrl, token);
+  bench.onStop(() => ws.close());
+
+  const scenario = async <T>(name: string, run: () => Promise<T>): Promise<T | undefined> => {
+    bench.notInterrupted();
+    try {
+      return await run();
+    } catch (error) {
+      if (bench.isInterrupted()) throw error;
+      problems.push(`${name}: NOT MEASURED: ${(error as Error).message}`);
+      log(`${name} failed: ${(error as Error).stack ?? String(error)}`);
+      return undefined;
+    }
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const registryBytes = await manifestBytes(env, large);
+  const pull = await scenario('1. pull', () => measurePulls(context, ws, large, registryBytes));
+  const activation = await scenario('2. activation', () => measureActivation(context, multiTag));
+  const progress: ProgressRun[] = [];
+  const counts = [settings.subscribers, settings.referenceSubscribers].filter((count) => count > 0);
+  for (const [index, subscribers] of counts.entries()) {
+    const run = await scenario(`3. progress, ${subscribers} subscribers`, () =>
+      measureProgress(context, large, registryBytes, subscribers, index === 0),
+    );
+    if (run) progress.push(run);
+  }
 
-  try {
-    // `env: {}`: always our own daemon, registries and Redis, whatever DOCKER_HOST / REDIS_URL say:
-    // the bench removes and pulls images.
-    env = await startTestEnvironment({ env: {}, log: (line) => log(`env: ${line}`) });
-    const machine = await describeMachine(env);
-    const fixtures = await buildFixtures(env, { log: (line) => log(`fixtures: ${line}`) });
-    const { large, multiTag } = fixtures.images;
+  if (api.exitStatus() !== undefined) {
+    problems.push(`the api ${api.exitStatus()} during the run`);
+    log(`api output:\n${api.outputTail()}`);
+  }
 
-    events = await QueueEventLog.start(env.redis.url, EVENTS_STREAM);
-    queue = new Queue(IMAGE_QUEUE, { connection: { url: env.redis.url, maxRetriesPerRequest: null } });
-    queue.on('error', () => undefined);
-
-    notInterrupted();
-    const token = randomBytes(18).toString('hex');
-    const port = await findFreePort();
-    log(`starting the api on 127.0.0.1:${port} (embedded worker)`);
-    api = spawnApi({
-      repoRoot,
-      host: '127.0.0.1',
-      port,
-      env: {
-        DOCKER_HOST: env.docker.host,
-        REDIS_URL: env.redis.url,
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        STEVEDORE_API_TOKENS: `write:${token}`,
-        WORKER_EMBEDDED: 'true',
-        // The CLI's config (the same registries, no credentials needed for the open one).
-        DOCKER_CONFIG: env.dockerConfigDir,
-        LOG_LEVEL: 'warn',
-      },
-    });
-    const readiness = await waitForReady(api, { timeoutMs: settings.readyTimeoutSeconds * 1000, token });
-    if (readiness.failure) {
-      log(`api output:\n${api.outputTail()}`);
-      throw new Error(`the api never got ready: ${readiness.failure} ${readiness.lastAnswer ?? ''}`);
-    }
-    log(`api ready after ${ms(readiness.readyMs)}`);
-
-    const context: Context = {
-      env,
-      api,
-      token,
-      events,
-      queue,
-      settings,
-      problems,
-      notes,
-      notInterrupted,
-    };
-    const ws = await connectGraphqlWs(api.baseUrl, token);
-    cleanups.push(() => ws.close());
-
-    const scenario = async <T>(name: string, run: () => Promise<T>): Promise<T | undefined> => {
-      notInterrupted();
-      try {
-        return await run();
-      } catch (error) {
-        if (interrupted) throw error;
-        problems.push(`${name}: NOT MEASURED: ${(error as Error).message}`);
-        log(`${name} failed: ${(error as Error).stack ?? String(error)}`);
-        return undefined;
-      }
-    };
-    const registryBytes = await manifestBytes(env, large);
-    const pull = await scenario('1. pull', () => measurePulls(context, ws, large, registryBytes));
-    const activation = await scenario('2. activation', () => measureActivation(context, multiTag));
-    const progress: ProgressRun[] = [];
-    const counts = [settings.subscribers, settings.referenceSubscribers].filter((count) => count > 0);
-    for (const [index, subscribers] of counts.entries()) {
-      const run = await scenario(`3. progress, ${subscribers} subscribers`, () =>
-        measureProgress(context, large, registryBytes, subscribers, index === 0),
-      );
-      if (run) progress.push(run);
-    }
-
-    if (api.exitStatus() !== undefined) {
-      problems.push(`the api ${api.exitStatus()} during the run`);
-      log(`api output:\n${api.outputTail()}`);
-    }
-    machine.otherTestEnvironments = Math.max(machine.otherTestEnvironments, otherTestDaemons(env.tmpDir));
-    machine.loadAverageAtEnd = os.loadavg().map((value) => Math.round(value * 100) / 100);
-    await stopAll();
-
-    const report: JobsReport = {
+  return {
+    report: ({ totalSeconds }: { totalSeconds: number }): JobsReport => ({
       generatedAt: new Date().toISOString(),
-      machine,
+      machine: bench.machine,
       settings: { ...settings },
       api: { readyMs: readiness.readyMs },
       pull,
@@ -298,20 +227,10 @@ async function main(): Promise<number> {
       progress,
       problems,
       notes,
-      totalSeconds: Math.round((performance.now() - started) / 100) / 10,
-    };
-    const resultsDir = join(repoRoot, 'bench/results');
-    mkdirSync(resultsDir, { recursive: true });
-    // Formatted as `prettier --check` wants it, so a fresh result never fails the lint.
-    const resultsFile = join(resultsDir, 'jobs.json');
-    const prettierOptions = { ...(await resolveConfig(resultsFile)), filepath: resultsFile };
-    writeFileSync(resultsFile, await format(JSON.stringify(report, null, 2), prettierOptions));
-    process.stdout.write(jobsMarkdown(report));
-    log(`wrote bench/results/jobs.json (whole run ${report.totalSeconds} s)`);
-    return problems.length > 0 ? 1 : 0;
-  } finally {
-    await stopAll();
-  }
+      totalSeconds,
+    }),
+    markdown: jobsMarkdown,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -880,9 +799,10 @@ function firstLine(error: unknown): string {
   return ((error as Error).message ?? String(error)).split('\n').slice(0, 3).join(' | ');
 }
 
-try {
-  process.exitCode = await main();
-} catch (error) {
-  process.stderr.write(`[bench:jobs] FAILED: ${(error as Error).stack ?? String(error)}\n`);
-  process.exitCode = 1;
-}
+await runBench({
+  name: 'jobs',
+  logTag: 'bench:jobs',
+  npmScript: 'npm run bench:jobs',
+  settings: readSettings,
+  run,
+});

@@ -33,18 +33,12 @@
  * REDIS_URL are ignored on purpose. Writes bench/results/load.json and prints a Markdown summary
  * on stdout; progress goes to stderr.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-
-import { format, resolveConfig } from 'prettier';
 
 import { findFreePort } from '../test/environment/free-port.js';
-import { startTestEnvironment, type StartedTestEnvironment } from '../test/environment/index.js';
-import { type ApiProcess, readMemory, spawnApi, waitForReady } from './support/api-process.js';
+import { type ApiProcess, readMemory } from './support/api-process.js';
 import { attachInspector, type Inspector } from './support/inspector.js';
 import { isClean, type LoadSettings, type LoadTarget } from './support/load.js';
 import {
@@ -54,9 +48,9 @@ import {
   loadMarkdown,
   type MemoryPoint,
 } from './support/load-report.js';
-import { describeMachine, otherTestDaemons } from './support/machine.js';
 import { createManyImages, DEFAULT_LAYER_GROUPS, DEFAULT_OWN_LAYERS } from './support/many-images.js';
-import { failures, ms, oneLine } from './support/report.js';
+import { failures, oneLine } from './support/report.js';
+import { type Bench, integerSetting as integer, round, runBench } from './support/runner.js';
 import {
   type SustainedLoadOptions,
   type SustainedLoadResult,
@@ -85,15 +79,7 @@ interface Settings {
   readonly readyTimeoutSeconds: number;
 }
 
-function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
-  const integer = (name: string, fallback: number, min: number) => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min)
-      throw new Error(`${name} must be a whole number ≥ ${min}: ${raw}`);
-    return value;
-  };
+function readSettings(): Settings {
   return {
     images: integer('BENCH_IMAGES', 1000, 1),
     layerGroups: integer('BENCH_LAYER_GROUPS', DEFAULT_LAYER_GROUPS, 1),
@@ -169,227 +155,181 @@ function endpoints(api: ApiProcess, token: string, expectedImages: number): Reco
   };
 }
 
-async function main(): Promise<number> {
-  const settings = readSettings();
-  const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-  if (!existsSync(join(repoRoot, 'dist/apps/api/src/main.js'))) {
-    throw new Error(`no built api in ${repoRoot}dist: run \`npm run build\` first (npm run bench:load does)`);
-  }
-  const resultsDir = join(repoRoot, 'bench/results');
+async function run(bench: Bench, settings: Settings) {
+  const { env, problems } = bench;
+  const resultsDir = join(bench.repoRoot, 'bench/results');
   mkdirSync(resultsDir, { recursive: true });
-  const started = performance.now();
-  const problems: string[] = [];
-  let env: StartedTestEnvironment | undefined;
-  let api: ApiProcess | undefined;
   let inspector: Inspector | undefined;
-  let stopping: Promise<void> | undefined;
-  const stopAll = () =>
-    (stopping ??= (async () => {
-      await inspector?.close().catch(() => undefined);
-      await api?.stop().catch((error: Error) => log(`stopping the api: ${error.message}`));
-      if (env) {
-        log('stopping the test environment');
-        await env.stop();
-      }
-    })());
-  let interrupted = false;
-  const notInterrupted = () => {
-    if (interrupted) throw new Error('interrupted');
+  bench.onStop(async () => inspector?.close());
+  bench.notInterrupted();
+  const images = await createManyImages(env, {
+    images: settings.images,
+    layerGroups: settings.layerGroups,
+    ownLayers: settings.ownLayers,
+    log: (line) => log(`images: ${line}`),
+  });
+  log(`docker image ls: ${images.imageListRows} rows, ${images.distinctImageIds} distinct ids`);
+
+  const inspectPort = settings.inspect ? await findFreePort() : undefined;
+  const {
+    api: running,
+    port,
+    token,
+    readiness,
+  } = await bench.startApi({
+    role: 'read',
+    env: {
+      // The issue's load is about throughput and memory, not the limiter.
+      RATE_LIMIT_QUERIES: '0',
+      RATE_LIMIT_MUTATIONS: '0',
+      ...(inspectPort ? { NODE_OPTIONS: `--inspect=127.0.0.1:${inspectPort}` } : {}),
+    },
+    readyTimeoutSeconds: settings.readyTimeoutSeconds,
+    required: true,
+    note: inspectPort ? `inspector on ${inspectPort}` : undefined,
+  });
+  if (inspectPort) inspector = await attachInspector(inspectPort);
+
+  const memory: MemoryPoint[] = [];
+  const sampleMemory = async (label: string): Promise<MemoryPoint> => {
+    const point: MemoryPoint = {
+      label,
+      atSeconds: (performance.now() - running.spawnedAt) / 1000,
+      memory: readMemory(running.pid),
+      heap: await inspector?.memoryUsage().catch(() => undefined),
+    };
+    memory.push(point);
+    log(
+      `memory, ${label}: RSS ${megabytes(point.memory?.rssBytes)}, heap used ${megabytes(point.heap?.heapUsed)}`,
+    );
+    return point;
   };
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupted = true;
-    log(`${signal}: stopping everything`);
-    void stopAll().finally(() => process.exit(130));
+  const fullGc = async () => {
+    await inspector?.collectGarbage();
+    // A second pass collects what the first one's finalizers released.
+    await inspector?.collectGarbage();
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const heapSnapshots: string[] = [];
+  const snapshot = async (name: string) => {
+    if (!inspector || !settings.heapSnapshots) return;
+    const file = join(resultsDir, `load-${name}.heapsnapshot`);
+    const bytes = await inspector.writeHeapSnapshot(file);
+    heapSnapshots.push(`bench/results/load-${name}.heapsnapshot (${megabytes(bytes)})`);
+  };
 
-  try {
-    // `env: {}`: always our own daemon and Redis, never what DOCKER_HOST / REDIS_URL name.
-    env = await startTestEnvironment({ env: {}, log: (line) => log(`env: ${line}`) });
-    const machine = await describeMachine(env);
-    notInterrupted();
-    const images = await createManyImages(env, {
-      images: settings.images,
-      layerGroups: settings.layerGroups,
-      ownLayers: settings.ownLayers,
-      log: (line) => log(`images: ${line}`),
+  const points = endpoints(running, token, images.distinctImageIds);
+  await sampleMemory('ready');
+  for (const endpoint of Object.values(points)) {
+    const found = await probe(endpoint);
+    if (found.length > 0) problems.push(`${endpoint.key}: first request: ${found.join('; ')}`);
+  }
+  if (problems.length > 0) throw new Error(`an endpoint does not work: ${problems.join(' | ')}`);
+
+  // GC'd once here and once at the end: what the heap holds, for the leak question.
+  let retainedBefore: MemoryPoint | undefined;
+  if (inspector) {
+    await fullGc();
+    retainedBefore = await sampleMemory('ready, after a full GC');
+  }
+  await snapshot('before');
+
+  const { connections, durationSeconds, warmupSeconds } = settings.load;
+  const run = (endpoint: Endpoint, hooks: Partial<SustainedLoadOptions> = {}) =>
+    sustainedLoad(endpoint.label, endpoint.target, {
+      connections,
+      warmupSeconds,
+      durationSeconds,
+      timeoutSeconds: settings.timeoutSeconds,
+      listenPort: port,
+      ...hooks,
     });
-    log(`docker image ls: ${images.imageListRows} rows, ${images.distinctImageIds} distinct ids`);
 
-    notInterrupted();
-    const token = randomBytes(18).toString('hex');
-    const port = await findFreePort();
-    const inspectPort = settings.inspect ? await findFreePort() : undefined;
-    log(`starting the api on 127.0.0.1:${port}${inspectPort ? ` (inspector on ${inspectPort})` : ''}`);
-    const running = spawnApi({
-      repoRoot,
-      host: '127.0.0.1',
-      port,
-      env: {
-        DOCKER_HOST: env.docker.host,
-        REDIS_URL: env.redis.url,
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        STEVEDORE_API_TOKENS: `read:${token}`,
-        LOG_LEVEL: 'warn',
-        // The issue's load is about throughput and memory, not the limiter.
-        RATE_LIMIT_QUERIES: '0',
-        RATE_LIMIT_MUTATIONS: '0',
-        ...(inspectPort ? { NODE_OPTIONS: `--inspect=127.0.0.1:${inspectPort}` } : {}),
-      },
+  // Target: the window opens once every connection is served; RSS at its start and its end,
+  // both under the same load, and once a second in between.
+  bench.notInterrupted();
+  log(`target: ${points.graphql.label}, ${connections} connections, ${durationSeconds} s`);
+  const rssDuringRun: { atSeconds: number; rssBytes: number }[] = [];
+  let before: MemoryPoint | undefined;
+  let after: MemoryPoint | undefined;
+  const targetLoad = await run(points.graphql, {
+    onWindowStart: async () => {
+      before = await sampleMemory('under load, after start and warm-up: the run begins');
+    },
+    onWindowEnd: async () => {
+      after = await sampleMemory(`under load, the ${durationSeconds} s run ends`);
+    },
+    everySecond: (atSeconds) => {
+      const sample = readMemory(running.pid);
+      if (sample) rssDuringRun.push({ atSeconds, rssBytes: sample.rssBytes });
+    },
+  });
+  log(`  ${runLine(targetLoad)}`);
+  await sampleMemory('load stopped');
+  await sleep(settings.idleSeconds * 1000);
+  await sampleMemory(`after ${settings.idleSeconds} s idle`);
+  let retainedHeapGrowth: number | undefined;
+  let rssAfterGcGrowth: number | undefined;
+  if (inspector) {
+    await fullGc();
+    const retainedAfter = await sampleMemory(`after ${settings.idleSeconds} s idle + full GC`);
+    retainedHeapGrowth = ratioMinusOne(retainedAfter.heap?.heapUsed, retainedBefore?.heap?.heapUsed);
+    rssAfterGcGrowth = ratioMinusOne(retainedAfter.memory?.rssBytes, retainedBefore?.memory?.rssBytes);
+  }
+  await snapshot('after');
+
+  // Baselines: the same connections, warm-up rule and window.
+  const baselineRuns: LoadRun[] = [];
+  for (const endpoint of [points.rest, points.live]) {
+    bench.notInterrupted();
+    log(`baseline: ${endpoint.label}, ${connections} connections, ${durationSeconds} s`);
+    const load = await run(endpoint);
+    log(`  ${runLine(load)}`);
+    baselineRuns.push({
+      key: endpoint.key,
+      label: endpoint.label,
+      request: describe(endpoint.target),
+      load,
     });
-    api = running;
-    const readiness = await waitForReady(running, { timeoutMs: settings.readyTimeoutSeconds * 1000, token });
-    if (readiness.failure) {
-      log(`api output:\n${running.outputTail()}`);
-      throw new Error(`the api never got ready: ${readiness.failure} ${readiness.lastAnswer ?? ''}`);
+  }
+  await sampleMemory('after the baselines');
+  if (inspector) {
+    await fullGc();
+    await sampleMemory('after the baselines + full GC');
+  }
+
+  const targetRun: LoadRun = {
+    key: points.graphql.key,
+    label: `target: ${points.graphql.label}`,
+    request: describe(points.graphql.target),
+    load: targetLoad,
+  };
+  for (const run of [targetRun, ...baselineRuns]) {
+    if (run.load && !isClean(run.load.measured)) {
+      problems.push(`${run.key}: failed requests: ${failures(run.load)}`);
     }
-    log(`api ready after ${ms(readiness.readyMs)}`);
-    if (inspectPort) inspector = await attachInspector(inspectPort);
-
-    const memory: MemoryPoint[] = [];
-    const sampleMemory = async (label: string): Promise<MemoryPoint> => {
-      const point: MemoryPoint = {
-        label,
-        atSeconds: (performance.now() - running.spawnedAt) / 1000,
-        memory: readMemory(running.pid),
-        heap: await inspector?.memoryUsage().catch(() => undefined),
-      };
-      memory.push(point);
-      log(
-        `memory, ${label}: RSS ${megabytes(point.memory?.rssBytes)}, heap used ${megabytes(point.heap?.heapUsed)}`,
-      );
-      return point;
-    };
-    const fullGc = async () => {
-      await inspector?.collectGarbage();
-      // A second pass collects what the first one's finalizers released.
-      await inspector?.collectGarbage();
-    };
-    const heapSnapshots: string[] = [];
-    const snapshot = async (name: string) => {
-      if (!inspector || !settings.heapSnapshots) return;
-      const file = join(resultsDir, `load-${name}.heapsnapshot`);
-      const bytes = await inspector.writeHeapSnapshot(file);
-      heapSnapshots.push(`bench/results/load-${name}.heapsnapshot (${megabytes(bytes)})`);
-    };
-
-    const points = endpoints(running, token, images.distinctImageIds);
-    await sampleMemory('ready');
-    for (const endpoint of Object.values(points)) {
-      const found = await probe(endpoint);
-      if (found.length > 0) problems.push(`${endpoint.key}: first request: ${found.join('; ')}`);
-    }
-    if (problems.length > 0) throw new Error(`an endpoint does not work: ${problems.join(' | ')}`);
-
-    // GC'd once here and once at the end: what the heap holds, for the leak question.
-    let retainedBefore: MemoryPoint | undefined;
-    if (inspector) {
-      await fullGc();
-      retainedBefore = await sampleMemory('ready, after a full GC');
-    }
-    await snapshot('before');
-
-    const { connections, durationSeconds, warmupSeconds } = settings.load;
-    const run = (endpoint: Endpoint, hooks: Partial<SustainedLoadOptions> = {}) =>
-      sustainedLoad(endpoint.label, endpoint.target, {
-        connections,
-        warmupSeconds,
-        durationSeconds,
-        timeoutSeconds: settings.timeoutSeconds,
-        listenPort: port,
-        ...hooks,
-      });
-
-    // Target: the window opens once every connection is served; RSS at its start and its end,
-    // both under the same load, and once a second in between.
-    notInterrupted();
-    log(`target: ${points.graphql.label}, ${connections} connections, ${durationSeconds} s`);
-    const rssDuringRun: { atSeconds: number; rssBytes: number }[] = [];
-    let before: MemoryPoint | undefined;
-    let after: MemoryPoint | undefined;
-    const targetLoad = await run(points.graphql, {
-      onWindowStart: async () => {
-        before = await sampleMemory('under load, after start and warm-up: the run begins');
+  }
+  if (running.exitStatus() !== undefined) {
+    problems.push(`the api ${running.exitStatus()} during the run`);
+    log(`api output:\n${running.outputTail()}`);
+  }
+  const ratios: LoadRatio[] = baselineRuns.flatMap((run) => {
+    const base = run.load?.measured;
+    const target = targetLoad.measured;
+    if (!base) return [];
+    return [
+      {
+        baseline: run.key,
+        p50: round(target.latencyMs.p50 / base.latencyMs.p50, 3),
+        p99: round(target.latencyMs.p99 / base.latencyMs.p99, 3),
+        requestsPerSecond: round(target.requestsPerSecond / base.requestsPerSecond, 4),
       },
-      onWindowEnd: async () => {
-        after = await sampleMemory(`under load, the ${durationSeconds} s run ends`);
-      },
-      everySecond: (atSeconds) => {
-        const sample = readMemory(running.pid);
-        if (sample) rssDuringRun.push({ atSeconds, rssBytes: sample.rssBytes });
-      },
-    });
-    log(`  ${runLine(targetLoad)}`);
-    await sampleMemory('load stopped');
-    await sleep(settings.idleSeconds * 1000);
-    await sampleMemory(`after ${settings.idleSeconds} s idle`);
-    let retainedHeapGrowth: number | undefined;
-    let rssAfterGcGrowth: number | undefined;
-    if (inspector) {
-      await fullGc();
-      const retainedAfter = await sampleMemory(`after ${settings.idleSeconds} s idle + full GC`);
-      retainedHeapGrowth = ratioMinusOne(retainedAfter.heap?.heapUsed, retainedBefore?.heap?.heapUsed);
-      rssAfterGcGrowth = ratioMinusOne(retainedAfter.memory?.rssBytes, retainedBefore?.memory?.rssBytes);
-    }
-    await snapshot('after');
+    ];
+  });
 
-    // Baselines: the same connections, warm-up rule and window.
-    const baselineRuns: LoadRun[] = [];
-    for (const endpoint of [points.rest, points.live]) {
-      notInterrupted();
-      log(`baseline: ${endpoint.label}, ${connections} connections, ${durationSeconds} s`);
-      const load = await run(endpoint);
-      log(`  ${runLine(load)}`);
-      baselineRuns.push({
-        key: endpoint.key,
-        label: endpoint.label,
-        request: describe(endpoint.target),
-        load,
-      });
-    }
-    await sampleMemory('after the baselines');
-    if (inspector) {
-      await fullGc();
-      await sampleMemory('after the baselines + full GC');
-    }
-
-    const targetRun: LoadRun = {
-      key: points.graphql.key,
-      label: `target: ${points.graphql.label}`,
-      request: describe(points.graphql.target),
-      load: targetLoad,
-    };
-    for (const run of [targetRun, ...baselineRuns]) {
-      if (run.load && !isClean(run.load.measured)) {
-        problems.push(`${run.key}: failed requests: ${failures(run.load)}`);
-      }
-    }
-    if (running.exitStatus() !== undefined) {
-      problems.push(`the api ${running.exitStatus()} during the run`);
-      log(`api output:\n${running.outputTail()}`);
-    }
-    const ratios: LoadRatio[] = baselineRuns.flatMap((run) => {
-      const base = run.load?.measured;
-      const target = targetLoad.measured;
-      if (!base) return [];
-      return [
-        {
-          baseline: run.key,
-          p50: round(target.latencyMs.p50 / base.latencyMs.p50, 3),
-          p99: round(target.latencyMs.p99 / base.latencyMs.p99, 3),
-          requestsPerSecond: round(target.requestsPerSecond / base.requestsPerSecond, 4),
-        },
-      ];
-    });
-    machine.otherTestEnvironments = Math.max(machine.otherTestEnvironments, otherTestDaemons(env.tmpDir));
-    machine.loadAverageAtEnd = os.loadavg().map((value) => round(value, 2));
-    await stopAll();
-
-    const report: LoadReport = {
+  return {
+    report: ({ totalSeconds }: { totalSeconds: number }): LoadReport => ({
       generatedAt: new Date().toISOString(),
-      machine,
+      machine: bench.machine,
       settings: {
         load: settings.load,
         idleSeconds: settings.idleSeconds,
@@ -414,17 +354,10 @@ async function main(): Promise<number> {
       rssAfterGcGrowth,
       heapSnapshots,
       problems,
-      totalSeconds: round((performance.now() - started) / 1000, 1),
-    };
-    const resultsFile = join(resultsDir, 'load.json');
-    const prettierOptions = { ...(await resolveConfig(resultsFile)), filepath: resultsFile };
-    writeFileSync(resultsFile, await format(JSON.stringify(report, null, 2), prettierOptions));
-    process.stdout.write(loadMarkdown(report));
-    log(`wrote bench/results/load.json (whole run ${report.totalSeconds} s)`);
-    return problems.length > 0 ? 1 : 0;
-  } finally {
-    await stopAll();
-  }
+      totalSeconds,
+    }),
+    markdown: loadMarkdown,
+  };
 }
 
 /** One request before the load: the endpoint answers 2xx with what the load run will verify. */
@@ -469,14 +402,10 @@ function megabytes(bytes: number | undefined): string {
   return bytes === undefined ? 'n/a' : `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
-function round(value: number, digits: number): number {
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
-}
-
-try {
-  process.exitCode = await main();
-} catch (error) {
-  process.stderr.write(`[bench:load] FAILED: ${(error as Error).stack ?? String(error)}\n`);
-  process.exitCode = 1;
-}
+await runBench({
+  name: 'load',
+  logTag: 'bench:load',
+  npmScript: 'npm run bench:load',
+  settings: readSettings,
+  run,
+});

@@ -22,6 +22,8 @@ export interface ApiProcessOptions {
   readonly port: number;
   /** Added to (and overriding) this process's environment. */
   readonly env: Record<string, string>;
+  /** What runs, relative to repoRoot; default the api (`dist/apps/api/src/main.js`). */
+  readonly script?: string;
 }
 
 const KEPT_LINES = 400;
@@ -33,12 +35,12 @@ export function spawnApi(options: ApiProcessOptions): ApiProcess {
     if (lines.length > KEPT_LINES) lines.splice(0, lines.length - KEPT_LINES);
   };
   const spawnedAt = performance.now();
-  const child: ChildProcess = spawn(process.execPath, ['dist/apps/api/src/main.js'], {
+  const child: ChildProcess = spawn(process.execPath, [options.script ?? 'dist/apps/api/src/main.js'], {
     cwd: options.repoRoot,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  if (child.pid === undefined) throw new Error('could not spawn the api process');
+  if (child.pid === undefined) throw new Error(`could not spawn ${options.script ?? 'the api process'}`);
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   let status: string | undefined;

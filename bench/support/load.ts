@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import autocannon from 'autocannon';
@@ -139,4 +140,36 @@ export function isClean(stats: LoadStats): boolean {
   return (
     stats.ok > 0 && stats.non2xx === 0 && stats.errors === 0 && stats.timeouts === 0 && stats.mismatches === 0
   );
+}
+
+/** One request outside autocannon. fetch() cannot reach a unix socket; node:http can, so both kinds go through it. */
+export function requestOnce(
+  target: LoadTarget,
+  timeoutMs = 120_000,
+): Promise<{ status: number; body: string }> {
+  const url = new URL(target.url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        socketPath: target.socketPath,
+        host: target.socketPath ? undefined : url.hostname,
+        port: target.socketPath ? undefined : url.port,
+        path: `${url.pathname}${url.search}`,
+        method: target.method ?? 'GET',
+        headers: target.headers,
+        timeout: timeoutMs,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`${target.url} timed out`)));
+    req.on('error', reject);
+    req.end(target.body);
+  });
 }

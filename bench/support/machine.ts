@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 
@@ -25,7 +26,26 @@ export async function describeMachine(env: StartedTestEnvironment): Promise<Mach
     storageDriver,
     loadAverageAtStart: os.loadavg().map((value) => Math.round(value * 100) / 100),
     otherTestEnvironments: otherTestDaemons(env.tmpDir),
+    ...describeSource(),
   };
+}
+
+/**
+ * The code measured: HEAD, and how many paths `git status --short` lists (the built dist/ may hold
+ * uncommitted changes; other people may edit the working tree while a bench runs).
+ */
+export function describeSource(): { gitCommit?: string; gitChangedPaths?: number } {
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
+  try {
+    const gitCommit = git('rev-parse', '--short', 'HEAD').trim();
+    const gitChangedPaths = git('status', '--short')
+      .split('\n')
+      .filter((line) => line.trim() !== '').length;
+    return { gitCommit, gitChangedPaths };
+  } catch {
+    return {};
+  }
 }
 
 /** dockerd processes of other stevedore test environments (any not in our temp dir). */
