@@ -23,7 +23,9 @@
  * BENCH_OWN_LAYERS (5), BENCH_CONNECTIONS (20), BENCH_WARMUP (3 s), BENCH_DURATION (10 s),
  * BENCH_IDLE (2 s of idle CPU per server before its runs; 0: none), BENCH_PROCESSES (2: the
  * API_PROCESSES of the multi-process run; 0 skips it), BENCH_PROCESS_ROUNDS (2 rounds of 1 process vs
- * n, alternating which goes first), BENCH_READY_TIMEOUT (120 s). The api
+ * n, alternating which goes first), BENCH_READY_TIMEOUT (120 s), BENCH_NODE_ENV (production),
+ * BENCH_LOG_LEVEL (log, the default), BENCH_API_ROOT (another checkout whose built api to measure,
+ * e.g. a `git worktree` of the commit before a change, for before/after in the same conditions). The api
  * inherits the rest of the environment (NODE_ENV, NODE_OPTIONS, ...).
  *
  * Needs root (it starts its own dockerd, see test/environment/README.md). Writes
@@ -191,7 +193,16 @@ async function run(bench: Bench, settings: Settings) {
   const startApi = async (processes: number, key: string, label: string) => {
     const started = await bench.startApi({
       role: 'read',
-      env: { RATE_LIMIT_QUERIES: '0', RATE_LIMIT_MUTATIONS: '0', API_PROCESSES: String(processes) },
+      // As it runs for real: production mode and the default log level (one access line a request).
+      env: {
+        NODE_ENV: process.env.BENCH_NODE_ENV ?? 'production',
+        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'log',
+        RATE_LIMIT_QUERIES: '0',
+        RATE_LIMIT_MUTATIONS: '0',
+        API_PROCESSES: String(processes),
+      },
+      // BENCH_API_ROOT: measure another checkout's built api (the commit before a change, say).
+      apiRoot: process.env.BENCH_API_ROOT,
       readyTimeoutSeconds: settings.readyTimeoutSeconds,
       required: true,
       note: `API_PROCESSES=${processes}, rate limits off, ${expected} images`,

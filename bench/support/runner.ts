@@ -86,6 +86,8 @@ export interface StartApiOptions {
   readonly required?: boolean;
   /** Said in the "starting the api" progress line. */
   readonly note?: string;
+  /** Another checkout's built api (its own dist/ and node_modules), e.g. the commit before a change. */
+  readonly apiRoot?: string;
 }
 
 export interface StartedApi {
@@ -159,7 +161,7 @@ async function main<R extends object, S>(definition: BenchDefinition<R, S>): Pro
       const port = await findFreePort();
       log(`starting the api on 127.0.0.1:${port}${options.note ? ` (${options.note})` : ''}`);
       const api = spawnApi({
-        repoRoot,
+        repoRoot: options.apiRoot ?? repoRoot,
         host: '127.0.0.1',
         port,
         env: {
