@@ -1,3 +1,5 @@
+import { withoutSecrets } from '#libs/secrets';
+
 /** One change made through the service, as the audit trail keeps it. */
 export interface AuditEntry {
   /** Position in the trail (the Redis stream id): newest entries have the largest. */
@@ -14,27 +16,6 @@ export interface AuditEntry {
 }
 
 export type NewAuditEntry = Omit<AuditEntry, 'id' | 'time'>;
-
-/** Keys whose values never enter the trail, at any depth. */
-const SECRET_KEY = /auth|password|passwd|secret|token|credential|key$/i;
-export const REDACTED_VALUE = '[redacted]';
-
-/** The arguments with every secret-looking field replaced, however deep. */
-export function withoutSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutSecrets);
-  if (value instanceof Date) return value.toISOString();
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, field]) => [
-        key,
-        SECRET_KEY.test(key) && field !== null && field !== undefined
-          ? REDACTED_VALUE
-          : withoutSecrets(field),
-      ]),
-    );
-  }
-  return value;
-}
 
 /** The most an entry's arguments take as JSON: arguments are the caller's, and unbounded. */
 export const MAX_AUDIT_ARGUMENTS_BYTES = 4096;

@@ -1,4 +1,3 @@
 export * from './logging.module.js';
 export * from './pino-nest-logger.js';
-export * from './redaction.js';
 export * from './root-logger.js';

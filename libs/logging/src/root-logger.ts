@@ -1,6 +1,6 @@
 import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 import type { LogLevel } from '#libs/config';
-import { REDACTED_PATHS, REDACTION_CENSOR } from './redaction.js';
+import { withoutSecrets } from '#libs/secrets';
 
 /** Nest's level names, as pino calls them. */
 export const PINO_LEVEL: Record<LogLevel, LevelWithSilent> = {
@@ -33,7 +33,8 @@ export function createRootLogger(options: LoggingOptions): Logger {
       level: PINO_LEVEL[options.level],
       // Stevedore's log calls name their text `message`; pino's own lines then agree.
       messageKey: 'message',
-      redact: { paths: [...REDACTED_PATHS], censor: REDACTION_CENSOR },
+      // Secrets are found by their field names at any depth (the one definition, in libs/secrets).
+      formatters: { log: (fields) => withoutSecrets(fields) as Record<string, unknown> },
       ...(fieldsOf ? { mixin: () => fieldsOf() ?? {} } : {}),
     },
     options.destination ?? (options.pretty ? prettyStdout() : pino.destination({ fd: 1, sync: false })),

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
+import { REDACTED } from '#libs/secrets';
 
-/** What an object that holds a secret prints instead of itself. */
-export const REDACTED = '[redacted]';
+export { REDACTED };
 
 function redactedInspect(): string {
   return REDACTED;

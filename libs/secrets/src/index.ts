@@ -1,1 +1,2 @@
 export { SecretFileError, readOrCreateSecretFile } from './secret-file.js';
+export { isSecretName, REDACTED, withoutSecrets } from './secret-fields.js';
