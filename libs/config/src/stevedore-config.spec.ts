@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { ConfigurationError } from './configuration-error.js';
 import { loadConfig } from './stevedore-config.js';
 
@@ -25,12 +26,22 @@ describe('loadConfig', () => {
     expect(config.http).toEqual({
       host: '127.0.0.1',
       port: 3000,
+      processes: 1,
       bodyLimitBytes: 1024 ** 2,
       corsOrigins: [],
     });
     expect(config.apiTokens).toEqual([]);
     expect(config.worker).toEqual({ embedded: true, concurrency: 2 });
     expect(config.logLevel).toBe('log');
+    expect(config.logFormat).toBe('auto');
+  });
+
+  it('runs one api process per core in production, one elsewhere, or API_PROCESSES', () => {
+    expect(loadConfig({ NODE_ENV: 'production' }).http.processes).toBe(availableParallelism());
+    expect(loadConfig({ NODE_ENV: 'development' }).http.processes).toBe(1);
+    expect(loadConfig({ NODE_ENV: 'production', API_PROCESSES: '3' }).http.processes).toBe(3);
+    expect(() => loadConfig({ API_PROCESSES: '0' })).toThrow(/API_PROCESSES: must be at least 1/);
+    expect(() => loadConfig({ LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT: must be json, pretty or auto/);
   });
 
   it('reads every variable', () => {
