@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { loadConfig, STEVEDORE_CONFIG } from '#libs/config';
-import type { ImageJobResult } from '#libs/jobs';
+import { JobLifecycle, type ImageJobResult } from '#libs/jobs';
 import { ImageJobWorker } from './image-job-worker.js';
 import { HandlesJob, type ImageJobHandler } from './job-handler.js';
 
@@ -26,6 +26,7 @@ describe('ImageJobWorker boot check', () => {
       providers: [
         ImageJobWorker,
         ...handlers,
+        { provide: JobLifecycle, useValue: { onCancelRequested: () => () => undefined } },
         { provide: STEVEDORE_CONFIG, useValue: loadConfig({ REDIS_URL: 'redis://127.0.0.1:1' }) },
       ],
     }).compile();

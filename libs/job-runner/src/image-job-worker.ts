@@ -8,16 +8,16 @@ import {
 } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
 import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
-import { DomainError } from '#libs/errors';
 import {
+  ABORT_REASONS,
   ALL_JOB_NAMES,
+  attemptOutcome,
   bullConnection,
-  CANCEL_CHANNEL,
-  CANCELLED_MARK,
+  cancelledReason,
   IMAGE_QUEUE,
-  JobFailure,
+  JobLifecycle,
+  type AttemptOutcome,
   type ImageJobPayload,
   type ImageJobResult,
   type JobName,
@@ -26,30 +26,28 @@ import {
 import { ProgressThrottle } from '#libs/progress';
 import { HandlesJob, type ImageJobHandler, type JobContext } from './job-handler.js';
 
-/** Why a job's signal was aborted. */
-const ABORT_CANCELLED = 'cancelled';
-const ABORT_SHUTDOWN = 'shutdown';
-/** Errors of these codes may go away by themselves: the job is retried with backoff. */
-const TRANSIENT_CODES = new Set(['DOCKER_UNAVAILABLE', 'REGISTRY_UNREACHABLE', 'QUEUE_UNAVAILABLE']);
 const PROGRESS_INTERVAL_MS = 100;
 
 /**
- * The BullMQ worker of the image queue: dispatches each job to the handler of its name, turns
- * handler failures into retries or final failures, aborts jobs on request, and shuts down
- * gracefully (active jobs get a grace period, then go back to the queue for another worker).
+ * The BullMQ worker of the image queue: dispatches each job to the handler of its name and does
+ * what the job lifecycle makes of the attempt (attemptOutcome: cancelled, handed back, retried,
+ * failed), aborts jobs whose cancel the lifecycle hears of, lets the lifecycle run the final-state
+ * hooks of the jobs it ends, and shuts down gracefully (active jobs get a grace period, then go
+ * back to the queue for another worker).
  */
 @Injectable()
 export class ImageJobWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ImageJobWorker.name);
   private readonly handlers = new Map<JobName, ImageJobHandler>();
   private worker: Worker | null = null;
-  private cancellations: Redis | null = null;
-  /** `finished` calls of handlers under way, awaited at shutdown. */
-  private readonly releases = new Set<Promise<void>>();
+  private stopHearingCancels: (() => void) | null = null;
+  /** Final-state hooks under way, awaited at shutdown. */
+  private readonly hooks = new Set<Promise<void>>();
 
   constructor(
     private readonly discovery: DiscoveryService,
     @Inject(STEVEDORE_CONFIG) private readonly config: StevedoreConfig,
+    private readonly lifecycle: JobLifecycle,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -65,11 +63,14 @@ export class ImageJobWorker implements OnApplicationBootstrap, OnModuleDestroy {
     // Final states only, each once BullMQ recorded it: completed; failed for good (BullMQ sets
     // finishedOn only then: not for a failed attempt that will be retried), which covers cancelled
     // (before or while running) and stalled too often. A job handed back at shutdown is neither.
-    this.worker.on('completed', (job) => this.finished(job));
+    this.worker.on('completed', (job) => this.reachedFinalState(job));
     this.worker.on('failed', (job) => {
-      if (job?.finishedOn) this.finished(job);
+      if (job?.finishedOn) this.reachedFinalState(job);
     });
-    this.listenForCancellations();
+    this.stopHearingCancels = this.lifecycle.onCancelRequested((jobId) => {
+      if (this.worker?.cancelJob(jobId, ABORT_REASONS.cancelled))
+        this.logger.log({ message: 'job cancelled', jobId });
+    });
     this.logger.log({
       message: 'worker started',
       queue: IMAGE_QUEUE,
@@ -79,7 +80,7 @@ export class ImageJobWorker implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.cancellations?.disconnect();
+    this.stopHearingCancels?.();
     const worker = this.worker;
     if (!worker) return;
     const closing = worker.close();
@@ -90,10 +91,10 @@ export class ImageJobWorker implements OnApplicationBootstrap, OnModuleDestroy {
     ]);
     if (!finished) {
       this.logger.warn({ message: 'grace period over: handing active jobs back to the queue', graceMs });
-      worker.cancelAllJobs(ABORT_SHUTDOWN);
+      worker.cancelAllJobs(ABORT_REASONS.shutdown);
       await closing;
     }
-    await Promise.allSettled([...this.releases]);
+    await Promise.allSettled([...this.hooks]);
   }
 
   /** Every job name needs exactly one handler: a job nobody can run must not be accepted. */
@@ -109,42 +110,18 @@ export class ImageJobWorker implements OnApplicationBootstrap, OnModuleDestroy {
       throw new Error(`No handler for job(s) ${missing.join(', ')}: the worker cannot start.`);
   }
 
-  private listenForCancellations(): void {
-    this.cancellations = new Redis(this.config.redis.url, { maxRetriesPerRequest: null });
-    this.cancellations.on('error', (error) =>
-      this.logger.warn({ message: 'cancellation channel error', error: String(error) }),
-    );
-    void this.cancellations.subscribe(CANCEL_CHANNEL);
-    this.cancellations.on('message', (_channel: string, jobId: string) => {
-      if (this.worker?.cancelJob(jobId, ABORT_CANCELLED))
-        this.logger.log({ message: 'job cancelled', jobId });
-    });
-  }
-
-  /** Lets the job's handler free what the job held, now that the job is over. */
-  private finished(job: Job): void {
-    const handler = this.handlers.get(job.name as JobName);
-    if (!handler?.finished) return;
-    const release = handler
-      .finished(job.data as never)
-      .catch((error: unknown) =>
-        this.logger.warn({
-          message: 'could not free what a finished job held',
-          jobId: job.id,
-          name: job.name,
-          error: String(error),
-        }),
-      )
-      .finally(() => this.releases.delete(release));
-    this.releases.add(release);
+  private reachedFinalState(job: Job): void {
+    const hook = this.lifecycle.reachedFinalState(job).finally(() => this.hooks.delete(hook));
+    this.hooks.add(hook);
   }
 
   private async process(job: Job, token: string | undefined, signal?: AbortSignal): Promise<ImageJobResult> {
-    const payload = job.data as ImageJobPayload;
-    if (payload.cancelRequested)
-      throw new UnrecoverableError(`${CANCELLED_MARK}: cancelled before it started`);
+    if (await this.lifecycle.isCancelRequested(job)) {
+      throw new UnrecoverableError(cancelledReason('before it started'));
+    }
     const handler = this.handlers.get(job.name as JobName);
     if (!handler) throw new UnrecoverableError(`INTERNAL: no handler for job ${JSON.stringify(job.name)}`);
+    const payload = job.data as ImageJobPayload;
     const abort = signal ?? new AbortController().signal;
     const attempt = job.attemptsStarted;
     const throttle = new ProgressThrottle<Omit<JobProgressRecord, 'attempt'>>(
@@ -172,44 +149,36 @@ export class ImageJobWorker implements OnApplicationBootstrap, OnModuleDestroy {
       return result;
     } catch (error) {
       await throttle.flush().catch(() => undefined);
-      throw await this.failureOf(job, token, abort, error);
+      throw await this.errorFor(job, token, attemptOutcome(error, abort));
     } finally {
       throttle.close();
     }
   }
 
-  /** What BullMQ should do with a job whose handler threw. */
-  private async failureOf(
-    job: Job,
-    token: string | undefined,
-    signal: AbortSignal,
-    error: unknown,
-  ): Promise<Error> {
-    if (signal.aborted && signal.reason === ABORT_CANCELLED) {
-      return new UnrecoverableError(`${CANCELLED_MARK}: cancelled while running`);
+  /** The error that makes BullMQ do what the lifecycle made of the attempt. */
+  private async errorFor(job: Job, token: string | undefined, outcome: AttemptOutcome): Promise<Error> {
+    switch (outcome.kind) {
+      case 'cancelled':
+        return new UnrecoverableError(cancelledReason('while running'));
+      case 'handed-back':
+        // Back to the queue at once, for another worker, without using up an attempt.
+        await job.moveToDelayed(Date.now(), token);
+        return new DelayedError();
+      case 'retryable':
+      case 'failed':
+        this.logger.warn({
+          message: 'job failed',
+          jobId: job.id,
+          name: job.name,
+          code: outcome.failure.code,
+          error: outcome.failure.detail,
+        });
+        // BullMQ retries a plain error while attempts remain, never an UnrecoverableError.
+        return outcome.kind === 'retryable'
+          ? outcome.failure
+          : new UnrecoverableError(outcome.failure.message);
     }
-    if (signal.aborted && signal.reason === ABORT_SHUTDOWN) {
-      // Back to the queue at once, for another worker, without using up an attempt.
-      await job.moveToDelayed(Date.now(), token);
-      return new DelayedError();
-    }
-    const failure = asJobFailure(error);
-    this.logger.warn({
-      message: 'job failed',
-      jobId: job.id,
-      name: job.name,
-      code: failure.code,
-      error: failure.detail,
-    });
-    const retryable = failure.retryable ?? TRANSIENT_CODES.has(failure.code);
-    return retryable ? failure : new UnrecoverableError(failure.message);
   }
-}
-
-function asJobFailure(error: unknown): JobFailure {
-  if (error instanceof JobFailure) return error;
-  if (error instanceof DomainError) return new JobFailure(error.code, error.message);
-  return new JobFailure('INTERNAL', error instanceof Error ? error.message : String(error));
 }
 
 function elapsed(started: number): number {

@@ -13,15 +13,13 @@ export interface JobContext {
   flushProgress(): Promise<void>;
 }
 
-/** Runs one kind of job. Throws JobFailure for failures with a contract code. */
+/**
+ * Runs one kind of job: the work only. Throws JobFailure for failures with a contract code.
+ * Whether a failure is retried, what a cancel or shutdown makes of the attempt, and what is
+ * freed once the job is over (JOB_ARTIFACTS) are the job lifecycle's, not the handler's.
+ */
 export interface ImageJobHandler<N extends JobName = JobName> {
   run(payload: JobPayloads[N], context: JobContext): Promise<ImageJobResult>;
-  /**
-   * Called once the job reached a final state (completed, failed for good, cancelled), never
-   * before: not between attempts, nor when a shutting-down worker hands the job back to the
-   * queue. Frees what the job held (an import's archive). May be called more than once.
-   */
-  finished?(payload: JobPayloads[N]): Promise<void>;
 }
 
 /**

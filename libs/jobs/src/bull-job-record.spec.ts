@@ -1,6 +1,7 @@
 import { toJobRecord, type BullJobFields } from './bull-job-record.js';
 import { JobFailure, parseFailedReason } from './job-failure.js';
-import type { PullJobPayload } from './job-definitions.js';
+import type { ImageJobPayload, PullJobPayload } from './job-definitions.js';
+import { cancelledReason, withCancelMark } from './lifecycle/cancellation.js';
 
 const payload: PullJobPayload = {
   ref: 'docker.io/library/nginx:1.27',
@@ -8,6 +9,7 @@ const payload: PullJobPayload = {
   sealedCredentials: null,
   requestedBy: 'write:0123456789ab',
 };
+const cancelled: ImageJobPayload = withCancelMark(payload);
 
 function job(overrides: Partial<BullJobFields> = {}): BullJobFields {
   return {
@@ -39,14 +41,25 @@ describe('toJobRecord', () => {
   });
 
   it('reports a cancelled job as CANCELLED, queued or failed, without an error', () => {
-    expect(toJobRecord(job({ data: { ...payload, cancelRequested: true } }), 'waiting')?.state).toBe(
-      'CANCELLED',
-    );
-    const failed = toJobRecord(
-      job({ failedReason: new JobFailure('CANCELLED', 'cancelled while running').message }),
-      'failed',
-    );
+    expect(toJobRecord(job({ data: cancelled }), 'waiting')?.state).toBe('CANCELLED');
+    expect(toJobRecord(job({ data: cancelled }), 'delayed')?.state).toBe('CANCELLED');
+    const failed = toJobRecord(job({ failedReason: cancelledReason('while running') }), 'failed');
     expect(failed).toMatchObject({ state: 'CANCELLED', error: null });
+  });
+
+  it('reads jobs cancelled by earlier versions, as Redis still holds them, the same way', () => {
+    const legacyData = { ...payload, cancelRequested: true } as ImageJobPayload;
+    expect(toJobRecord(job({ data: legacyData }), 'waiting')?.state).toBe('CANCELLED');
+    for (const failedReason of [
+      'CANCELLED: cancelled while running',
+      'CANCELLED: cancelled before it started',
+    ]) {
+      expect(toJobRecord(job({ failedReason, finishedOn: 3_000 }), 'failed')).toMatchObject({
+        state: 'CANCELLED',
+        error: null,
+        finishedAt: new Date(3_000),
+      });
+    }
   });
 
   it('reads the code of a failure back from the failed reason', () => {
@@ -112,9 +125,13 @@ describe('toJobRecord across attempts and cancellation', () => {
   });
 
   it('shows a cancelled job a worker just picked up as CANCELLED, not ACTIVE', () => {
-    expect(toJobRecord(job({ data: { ...payload, cancelRequested: true } }), 'active')?.state).toBe(
-      'CANCELLED',
-    );
+    expect(toJobRecord(job({ data: cancelled }), 'active')?.state).toBe('CANCELLED');
+  });
+
+  it('shows a job still running after its cancel was asked for as ACTIVE, until its worker ended it', () => {
+    expect(
+      toJobRecord(job({ data: cancelled, progress: earlier, attemptsStarted: 1 }), 'active')?.state,
+    ).toBe('ACTIVE');
   });
 });
 
@@ -125,6 +142,8 @@ describe('parseFailedReason', () => {
       message: 'job stalled more than allowable limit',
     });
     expect(parseFailedReason('NOT_A_CODE: x')).toEqual({ code: 'INTERNAL', message: 'NOT_A_CODE: x' });
+    // A cancel is not a failure: read as a state before any code is looked for (publicStateOf).
+    expect(parseFailedReason(cancelledReason('while running')).code).toBe('INTERNAL');
     expect(parseFailedReason(undefined).code).toBe('INTERNAL');
   });
 

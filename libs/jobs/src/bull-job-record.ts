@@ -1,4 +1,5 @@
-import { CANCELLED_MARK, parseFailedReason } from './job-failure.js';
+import type { Job, Queue } from 'bullmq';
+import { parseFailedReason } from './job-failure.js';
 import {
   KIND_OF_JOB,
   NO_PROGRESS,
@@ -7,7 +8,9 @@ import {
   type JobName,
   type JobProgressRecord,
 } from './job-definitions.js';
-import type { JobRecord, JobState } from './job-record.js';
+import type { JobRecord } from './job-record.js';
+import type { JobState } from './lifecycle/job-states.js';
+import { isFinalBullState, publicStateOf } from './lifecycle/public-state.js';
 
 /** The parts of a BullMQ job that make a JobRecord. */
 export interface BullJobFields {
@@ -21,13 +24,6 @@ export interface BullJobFields {
   readonly timestamp: number;
   readonly processedOn?: number;
   readonly finishedOn?: number;
-}
-
-/** What a job's public state depends on besides its BullMQ state. */
-export interface JobStateFields {
-  readonly data: { readonly cancelRequested?: boolean };
-  readonly progress: unknown;
-  readonly failedReason?: string;
 }
 
 /** BullMQ's view (`getState()`) to the public one; null when the job no longer exists. */
@@ -44,8 +40,7 @@ export function toJobRecord(job: BullJobFields, bullState: string): JobRecord | 
     state,
     attempts: job.attemptsStarted ?? 0,
     progress: state === 'COMPLETED' ? { ...progress, percent: 100 } : progress,
-    error:
-      failure && failure.code !== CANCELLED_MARK ? { code: failure.code, message: failure.message } : null,
+    error: failure,
     imageId: result?.imageId ?? null,
     digest: result?.digest ?? null,
     createdAt: new Date(job.timestamp),
@@ -54,31 +49,22 @@ export function toJobRecord(job: BullJobFields, bullState: string): JobRecord | 
   };
 }
 
-/** The public state of a job in a BullMQ state; null for a job that no longer exists. */
-export function publicStateOf(job: JobStateFields, bullState: string): JobState | null {
-  switch (bullState) {
-    case 'completed':
-      return 'COMPLETED';
-    case 'failed':
-      return parseFailedReason(job.failedReason).code === CANCELLED_MARK ? 'CANCELLED' : 'FAILED';
-    case 'active':
-      // A cancelled job a worker just picked up is ended at once, never run.
-      return job.data.cancelRequested && !job.progress ? 'CANCELLED' : 'ACTIVE';
-    case 'waiting':
-    case 'wait':
-    case 'delayed':
-    case 'prioritized':
-    case 'paused':
-    case 'waiting-children':
-      // A cancelled job stays queued until a worker picks it up and ends it without running it.
-      return job.data.cancelRequested ? 'CANCELLED' : 'QUEUED';
-    default:
-      return null;
-  }
+/** A job read from the queue: BullMQ's job, its BullMQ state, and its record; null when gone. */
+export interface ReadJob {
+  readonly job: Job;
+  readonly bullState: string;
+  readonly record: JobRecord;
 }
 
-function isFinalBullState(bullState: string): boolean {
-  return bullState === 'completed' || bullState === 'failed';
+/**
+ * Reads a job and its state. State first: a job read before its state could be finished without
+ * its result in hand.
+ */
+export async function readJob(queue: Queue, id: string): Promise<ReadJob | null> {
+  const bullState = await queue.getJobState(id);
+  const job = await queue.getJob(id);
+  const record = job ? toJobRecord(job as unknown as BullJobFields, bullState) : null;
+  return job && record ? { job, bullState, record } : null;
 }
 
 /**

@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { ImportArchives } from './import-archives.js';
-import { archiveNameOf, JOB_NAMES, type LoadJobPayload } from './job-definitions.js';
+import { artifactOf } from './job-definitions.js';
 import { IMAGE_QUEUE } from './queue.constants.js';
 import { RedisProbe } from './redis-probe.js';
 
@@ -66,7 +66,7 @@ export class ImportArchiveSweeper implements OnApplicationBootstrap, OnModuleDes
     return this.archives.sweep((fileName) => referenced.has(fileName));
   }
 
-  /** File names of the archives of LOAD jobs that may still run. */
+  /** File names of the archives that jobs which may still run hold (JOB_ARTIFACTS). */
   private async pendingArchives(): Promise<Set<string>> {
     await this.redis.ping();
     let timer: NodeJS.Timeout | undefined;
@@ -78,9 +78,8 @@ export class ImportArchiveSweeper implements OnApplicationBootstrap, OnModuleDes
       const names = new Set<string>();
       for (const job of jobs) {
         // A job removed between the two reads of getJobs comes back undefined.
-        if (job?.name !== JOB_NAMES.load) continue;
-        const name = archiveNameOf((job.data ?? {}) as Partial<LoadJobPayload>);
-        if (name) names.add(name);
+        const artifact = job ? artifactOf(job.name, job.data) : null;
+        if (artifact?.kind === 'import-archive' && artifact.fileName) names.add(artifact.fileName);
       }
       return names;
     } finally {

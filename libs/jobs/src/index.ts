@@ -1,6 +1,7 @@
 export * from './credential-sealer.provider.js';
 export * from './bull-job-queue.adapter.js';
 export * from './bull-job-record.js';
+export * from './image-queue-events.js';
 export * from './import-archive-sweeper.js';
 export * from './import-archives.js';
 export * from './job-definitions.js';
@@ -8,6 +9,8 @@ export * from './job-failure.js';
 export * from './job-queue.port.js';
 export * from './job-record.js';
 export * from './jobs.module.js';
+export * from './lifecycle/index.js';
+export * from './queue-guard.js';
 export * from './queue.constants.js';
 export * from './redis-connection.js';
 export * from './redis-probe.js';

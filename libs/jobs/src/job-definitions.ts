@@ -20,8 +20,6 @@ interface RegistryJobPayload {
   readonly sealedCredentials: string | null;
   /** Role and token fingerprint of the caller, for the audit trail. */
   readonly requestedBy: string;
-  /** Set by cancelJob: a worker that picks the job up ends it at once. */
-  readonly cancelRequested?: boolean;
 }
 
 export interface PullJobPayload extends RegistryJobPayload {
@@ -47,7 +45,6 @@ export interface LoadJobPayload {
   readonly archivePath?: string;
   readonly sizeBytes: number;
   readonly requestedBy: string;
-  readonly cancelRequested?: boolean;
 }
 
 /**
@@ -65,6 +62,32 @@ export interface JobPayloads {
   readonly load: LoadJobPayload;
 }
 export type ImageJobPayload = JobPayloads[JobName];
+
+/** Something a job holds while it may still run: an import's uploaded archive. */
+export interface JobArtifact {
+  readonly kind: 'import-archive';
+  readonly fileName: string;
+}
+
+/**
+ * Per job name, what a job of it holds. The job lifecycle frees it once the job reached a final
+ * state (completed, failed for good, cancelled), never before: not between attempts, nor when a
+ * shutting-down worker hands the job back. The payload is read as Redis holds it: unchecked.
+ */
+export const JOB_ARTIFACTS: {
+  readonly [N in JobName]: (payload: Partial<JobPayloads[N]>) => JobArtifact | null;
+} = {
+  pull: () => null,
+  push: () => null,
+  load: (payload) => ({ kind: 'import-archive', fileName: archiveNameOf(payload) }),
+};
+
+/** The artifact of a job of this name and data; null for none, or for a name that is not ours. */
+export function artifactOf(name: string, data: unknown): JobArtifact | null {
+  if (!Object.hasOwn(JOB_ARTIFACTS, name)) return null;
+  const payload = typeof data === 'object' && data !== null ? data : {};
+  return JOB_ARTIFACTS[name as JobName](payload);
+}
 
 export interface ImageJobResult {
   /** The local image id, when a pull completes. */

@@ -1,5 +1,6 @@
 import type { JobName, JobPayloads } from './job-definitions.js';
-import type { JobRecord, JobState } from './job-record.js';
+import type { JobRecord } from './job-record.js';
+import type { JobState } from './lifecycle/job-states.js';
 import type { JobKind } from './queue.constants.js';
 
 /** Jobs by state, for health details and metrics. */

@@ -1,10 +1,7 @@
 import type { ErrorCode } from '#libs/errors';
 import type { JobProgressRecord } from './job-definitions.js';
+import type { JobState } from './lifecycle/job-states.js';
 import type { JobKind } from './queue.constants.js';
-
-export const JOB_STATES = ['QUEUED', 'ACTIVE', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
-export type JobState = (typeof JOB_STATES)[number];
-export const FINAL_JOB_STATES: ReadonlySet<JobState> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 
 /** A job as clients see it, whatever the queue keeps internally. */
 export interface JobRecord {
@@ -21,8 +18,4 @@ export interface JobRecord {
   readonly createdAt: Date;
   readonly startedAt: Date | null;
   readonly finishedAt: Date | null;
-}
-
-export function isFinal(record: Pick<JobRecord, 'state'>): boolean {
-  return FINAL_JOB_STATES.has(record.state);
 }

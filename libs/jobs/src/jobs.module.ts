@@ -4,8 +4,11 @@ import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
 import { BullJobQueue } from './bull-job-queue.adapter.js';
 import { CREDENTIAL_SEALER, credentialSealerProvider } from './credential-sealer.provider.js';
 import { ImportArchiveSweeper } from './import-archive-sweeper.js';
+import { ImageQueueEvents } from './image-queue-events.js';
 import { ImportArchives } from './import-archives.js';
 import { JOB_CENSUS, JOB_QUEUE } from './job-queue.port.js';
+import { JobLifecycle } from './lifecycle/job-lifecycle.js';
+import { QueueGuard } from './queue-guard.js';
 import { IMAGE_QUEUE } from './queue.constants.js';
 import { bullConnection } from './redis-connection.js';
 import { RedisProbe } from './redis-probe.js';
@@ -21,6 +24,9 @@ import { RedisProbe } from './redis-probe.js';
   ],
   providers: [
     RedisProbe,
+    QueueGuard,
+    ImageQueueEvents,
+    JobLifecycle,
     BullJobQueue,
     { provide: JOB_QUEUE, useExisting: BullJobQueue },
     { provide: JOB_CENSUS, useExisting: BullJobQueue },
@@ -28,6 +34,6 @@ import { RedisProbe } from './redis-probe.js';
     ImportArchives,
     ImportArchiveSweeper,
   ],
-  exports: [BullModule, RedisProbe, JOB_QUEUE, JOB_CENSUS, CREDENTIAL_SEALER, ImportArchives],
+  exports: [BullModule, RedisProbe, JOB_QUEUE, JOB_CENSUS, JobLifecycle, CREDENTIAL_SEALER, ImportArchives],
 })
 export class JobsModule {}

@@ -4,6 +4,3 @@ export const IMAGE_QUEUE = 'stevedore-images';
 /** Job kinds as the public schema names them. */
 export const JOB_KINDS = ['PULL', 'PUSH', 'LOAD'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
-
-/** Redis pub/sub channel on which the api asks workers to abort an active job (message: job id). */
-export const CANCEL_CHANNEL = `stevedore:${IMAGE_QUEUE}:cancel`;

@@ -179,18 +179,6 @@ describe('ImageJobsService', () => {
     expect(uploads()).toEqual([]);
   });
 
-  it('deletes the archive of a LOAD job cancelled before it ran, and nothing for other jobs', async () => {
-    const kept = await service.load(Readable.from([Buffer.from('kept')]), 'w');
-    const cancelled = await service.load(Readable.from([Buffer.from('cancelled')]), 'w');
-    const keptFile = ImportArchives.fileNameOfRef(kept.ref);
-    expect(uploads().sort()).toEqual([keptFile, ImportArchives.fileNameOfRef(cancelled.ref)].sort());
-    expect(await service.cancel(cancelled.id)).toMatchObject({ state: 'CANCELLED' });
-    expect(uploads()).toEqual([keptFile]);
-    const pull = await service.pull({ ref: 'nginx' }, 'w');
-    await service.cancel(pull.id);
-    expect(uploads()).toEqual([keptFile]);
-  });
-
   it('refuses bad references, platforms and credentials before queueing', async () => {
     expect(await codeOf(service.pull({ ref: 'no such:reference' }, 'w'))).toBe('INVALID_REFERENCE');
     expect(await codeOf(service.pull({ ref: 'nginx', platform: 'linux' }, 'w'))).toBe('BAD_USER_INPUT');

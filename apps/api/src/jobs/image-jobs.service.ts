@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { findImage, LiveCatalogue, paginate, tagsOf, type Page } from '#libs/catalogue';
 import { BadUserInputError, ImageNotFoundError } from '#libs/errors';
 import {
@@ -59,8 +59,6 @@ const NO_CREDENTIALS = 'no-credentials';
  */
 @Injectable()
 export class ImageJobsService {
-  private readonly logger = new Logger(ImageJobsService.name);
-
   constructor(
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
     @Inject(CREDENTIAL_SEALER) private readonly sealer: CredentialSealer,
@@ -108,7 +106,8 @@ export class ImageJobsService {
   /**
    * Stores an uploaded `docker save` archive in the uploads folder (streamed, never held in
    * memory, refused past the size limit or the folder's quota; see ImportArchives) and queues its
-   * load. The job then owns the archive: it is deleted once the job reached a final state.
+   * load. The job then owns the archive (its artifact): the job lifecycle deletes it once the job
+   * reached a final state.
    */
   async load(upload: Readable, requestedBy: string): Promise<JobRecord> {
     const { fileName, sizeBytes } = await this.archives.store(upload);
@@ -151,22 +150,9 @@ export class ImageJobsService {
     return { ...page, nodes: await this.queue.getMany(page.nodes.map((job) => job.id)) };
   }
 
+  /** The job lifecycle's cancel: a LOAD job's archive goes with it (JOB_ARTIFACTS). */
   async cancel(id: string): Promise<JobRecord> {
-    const record = await this.queue.cancel(id);
-    // A cancelled LOAD job never loads: its archive goes now. (An active one's worker released it
-    // already; a worker that picks a cancelled queued job up releases it again, which is harmless.)
-    const fileName = record.kind === 'LOAD' ? ImportArchives.fileNameOfRef(record.ref) : null;
-    if (record.state === 'CANCELLED' && fileName !== null) {
-      await this.archives.release(fileName).catch((error: unknown) =>
-        // The sweep deletes it later; the cancel itself took effect.
-        this.logger.warn({
-          message: 'could not delete the archive of a cancelled import',
-          id,
-          error: String(error),
-        }),
-      );
-    }
-    return record;
+    return this.queue.cancel(id);
   }
 
   /**

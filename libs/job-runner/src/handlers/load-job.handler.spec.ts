@@ -76,15 +76,13 @@ describe('LoadJobHandler', () => {
       (error: unknown) => error,
     );
 
-  it('loads the archive it names and leaves it in place: the worker releases it once the job is over', async () => {
+  it('loads the archive it names and leaves it in place: the job lifecycle frees it once the job is over', async () => {
     writeFileSync(join(uploads, NAME), 'archive');
     const { engine, read } = fakeEngine();
     const handler = new LoadJobHandler(engine, archives);
     expect(await handler.run(payload(NAME), contextWith())).toEqual({ imageId: IMAGE_ID, digest: null });
     expect(read).toEqual(['archive']);
     expect(existsSync(join(uploads, NAME))).toBe(true);
-    await handler.finished(payload(NAME));
-    expect(existsSync(join(uploads, NAME))).toBe(false);
   });
 
   it('keeps the archive after a failed attempt, retryable or not', async () => {
@@ -135,7 +133,6 @@ describe('LoadJobHandler', () => {
       const failure = await failureOf(handler.run(forged, contextWith()));
       expect(failure).toBeInstanceOf(JobFailure);
       expect(failure).toMatchObject({ code: 'BAD_USER_INPUT', retryable: false });
-      await handler.finished(forged);
       expect(read).toEqual([]);
     }
     expect(readFileSync(secret, 'utf8')).toBe('not yours');

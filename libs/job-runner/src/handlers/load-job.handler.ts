@@ -18,9 +18,8 @@ import { HandlesJob, type ImageJobHandler, type JobContext } from '../job-handle
  * archive as it reads it and loads nothing from a corrupt one: BAD_USER_INPUT, not retried.
  *
  * The archive is read only through ImportArchives, by its file name in the uploads folder (a
- * payload naming anything else fails at once, the path untouched), and is deleted only once the
- * job reached a final state (`finished`, called by the worker): never between attempts, nor when
- * a shutting-down worker hands the job back to the queue.
+ * payload naming anything else fails at once, the path untouched). It is never deleted here: it
+ * is the job's artifact (JOB_ARTIFACTS), freed by the job lifecycle once the job is over.
  */
 @HandlesJob(JOB_NAMES.load)
 @Injectable()
@@ -37,10 +36,6 @@ export class LoadJobHandler implements ImageJobHandler<'load'> {
     } finally {
       archive.destroy();
     }
-  }
-
-  async finished(payload: LoadJobPayload): Promise<void> {
-    await this.archives.release(archiveNameOf(payload));
   }
 
   private async openArchive(payload: LoadJobPayload): Promise<ReadStream> {

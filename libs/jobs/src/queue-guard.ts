@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError, QueueUnavailableError } from '#libs/errors';
+import { RedisProbe } from './redis-probe.js';
+
+/** Longest wait for Redis on behalf of a caller before QUEUE_UNAVAILABLE. */
+const REDIS_ANSWER_MS = 5_000;
+
+/**
+ * Runs queue operations for callers: Redis errors become QUEUE_UNAVAILABLE; domain errors pass
+ * through. BullMQ's connection queues commands while Redis is down and would wait for it
+ * forever, so a ping on the probe's fail-fast connection answers first (no command is left
+ * queued to run later, such as a job the caller was told was not queued; the connection's state
+ * alone lags a Redis just gone), and a bound covers Redis going away between the two.
+ */
+@Injectable()
+export class QueueGuard {
+  constructor(private readonly redis: RedisProbe) {}
+
+  async run<T>(operation: () => Promise<T>): Promise<T> {
+    await this.redis.ping();
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_ANSWER_MS} ms`)), REDIS_ANSWER_MS);
+    });
+    try {
+      return await Promise.race([operation(), bound]);
+    } catch (error) {
+      if (error instanceof DomainError) throw error;
+      throw new QueueUnavailableError(error instanceof Error ? error.message : String(error), {
+        cause: error,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
