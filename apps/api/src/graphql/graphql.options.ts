@@ -1,5 +1,6 @@
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import { ApolloDriver } from '@nestjs/apollo';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { StevedoreConfig } from '#libs/config';
 import type { RequestQuota } from '#libs/rate-limit';
 import type { ChangeAudit } from '../audit/change-audit.js';
@@ -30,7 +31,13 @@ export function graphqlOptions(
     includeStacktraceInErrorResponses: false,
     formatError: formatGraphQLError,
     validationRules: queryLimitRules(config.graphql),
-    plugins: [subscriptionsOverWebSocketOnly(), rateLimitPlugin(quota, changes)],
+    plugins: [
+      subscriptionsOverWebSocketOnly(),
+      rateLimitPlugin(quota, changes),
+      // No answer is cached by HTTP caches (each depends on its caller's token); the plugin would
+      // otherwise wrap every resolver of every request to compute a cache policy nobody reads.
+      ApolloServerPluginCacheControlDisabled(),
+    ],
     // No `subscriptions`: graphql-ws runs on GraphQLWebSocketServer, with graphqlWsOptions.
     context: ({ req }: { req: AuthenticatedRequest }) => ({ req }),
   };
