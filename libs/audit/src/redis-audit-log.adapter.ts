@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { decodeCursor, encodeCursor, MAX_PAGE_SIZE } from '#libs/catalogue';
+import { decodeCursor, encodeCursor, MAX_PAGE_SIZE } from '#libs/pagination';
 import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
 import { BadUserInputError, QueueUnavailableError } from '#libs/errors';
 import type { AuditEntry, NewAuditEntry } from './audit-entry.js';

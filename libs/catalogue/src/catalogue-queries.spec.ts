@@ -3,7 +3,7 @@ import { findImage, searchImages, searchLayers, tagsOf, type ImageQuery } from '
 import type { CatalogueSnapshot } from './catalogue-snapshot.js';
 import type { ImageRecord, LayerRecord } from './image-record.js';
 import { IMAGE_ORDER_FIELDS, ORDER_DIRECTIONS, type ImageOrder } from './image-order.js';
-import type { Page } from './pagination.js';
+import type { Page } from '#libs/pagination';
 import { digestOf, fakeImage, snapshotOf, type FakeImageSpec } from './testing/fake-docker-engine.js';
 
 const ids = {

@@ -18,7 +18,7 @@ import {
   type ImageOrder,
 } from './image-order.js';
 import type { ImageRecord, LayerRecord, TagRecord } from './image-record.js';
-import { decodeCursor, paginate, type Page } from './pagination.js';
+import { decodeCursor, paginate, type Page } from '#libs/pagination';
 
 /** Reads of one catalogue snapshot; pure, so one request sees one consistent host. */
 

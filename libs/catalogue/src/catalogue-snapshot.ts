@@ -15,7 +15,7 @@ import {
   type ImageQuery,
   type TaggedImage,
 } from './catalogue-queries.js';
-import type { Page } from './pagination.js';
+import type { Page } from '#libs/pagination';
 import { planPrune, type PrunePlan, type PruneRequest } from './prune-plan.js';
 import type { HistoryRowLayer, ImageLayer } from './layer-chain.js';
 import { tagRecordsOf } from './tag-records.js';

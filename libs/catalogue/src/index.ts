@@ -1,4 +1,5 @@
-export * from './catalogue-queries.js';
+// Queries are methods of a snapshot: the free functions stay inside the lib.
+export type { ImageQuery, TaggedImage } from './catalogue-queries.js';
 export * from './catalogue-snapshot.js';
 export * from './catalogue.module.js';
 export * from './glob.js';
@@ -7,5 +8,4 @@ export * from './image-order.js';
 export * from './image-record.js';
 export * from './layer-chain.js';
 export * from './live-catalogue.js';
-export * from './pagination.js';
 export * from './prune-plan.js';

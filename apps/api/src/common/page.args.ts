@@ -2,7 +2,7 @@ import { ArgsType, Field, Int } from '@nestjs/graphql';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { MAX_PAGE_SIZE } from '#libs/catalogue';
+import { MAX_PAGE_SIZE } from '#libs/pagination';
 
 /** `first` and `after` of every GraphQL connection: a page size and the cursor to resume after. */
 @ArgsType()

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
-import { findImage, LiveCatalogue, paginate, tagsOf, type Page } from '#libs/catalogue';
+import { LiveCatalogue } from '#libs/catalogue';
+import { paginate, type Page } from '#libs/pagination';
 import { BadUserInputError, ImageNotFoundError } from '#libs/errors';
 import {
   CREDENTIAL_SEALER,
@@ -162,12 +163,12 @@ export class ImageJobsService {
   private async tagsToPush(reference: ImageReference, allTags: boolean): Promise<string[]> {
     const snapshot = await this.catalogue.refresh();
     if (allTags) {
-      const tags = tagsOf(snapshot, normalizedName(reference)).map(({ tag }) => tag.reference);
+      const tags = snapshot.tagsOf(normalizedName(reference)).map(({ tag }) => tag.reference);
       if (tags.length === 0) throw new ImageNotFoundError(normalizedName(reference));
       return tags;
     }
     const ref = toNormalizedString(withDefaultTag(reference));
-    if (!findImage(snapshot, ref)) throw new ImageNotFoundError(ref);
+    if (!snapshot.find(ref)) throw new ImageNotFoundError(ref);
     return [ref];
   }
 

@@ -1,6 +1,6 @@
 import { ArgsType, Field, Int } from '@nestjs/graphql';
 import { IsInt, Max, Min } from 'class-validator';
-import { MAX_PAGE_SIZE } from '#libs/catalogue';
+import { MAX_PAGE_SIZE } from '#libs/pagination';
 import { PageArgs } from '../../common/page.args.js';
 
 /** Layers come a hundred to a page by default. */
