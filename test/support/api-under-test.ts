@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
-import { loadConfig, type ApiToken, type Role, type StevedoreConfig } from '#libs/config';
+import { loadConfig, type StevedoreConfig } from '#libs/config';
+import { type ApiToken, type Role } from '#libs/auth';
 import { createApiApp } from '../../apps/api/src/app.factory.js';
 import type { TestEnvironment } from '../environment/types.js';
 import { discardedLogs, type RecordingLogStream } from './recording-logger.js';

@@ -2,7 +2,8 @@ import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } 
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { DestinationStream } from 'pino';
-import { ConfigModule, STEVEDORE_CONFIG, type ApiToken, type StevedoreConfig } from '#libs/config';
+import { ConfigModule, STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
+import { type ApiToken } from '#libs/auth';
 import { DockerModule } from '#libs/docker';
 import { JobRunnerModule } from '#libs/job-runner';
 import { JobsModule } from '#libs/jobs';

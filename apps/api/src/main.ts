@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { Logger, type INestApplication } from '@nestjs/common';
 import type { ListenOptions } from 'node:net';
-import { loadConfigOrExit, processLogger, type ApiToken, type StevedoreConfig } from '#libs/config';
+import { loadConfigOrExit, processLogger, type StevedoreConfig } from '#libs/config';
+import { type ApiToken } from '#libs/auth';
 import { wantsPrettyLogs } from '#libs/logging';
 import { createApiApp } from './app.factory.js';
 import { tokensOrGenerated } from './bootstrap/api-tokens.js';

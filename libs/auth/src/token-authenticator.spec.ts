@@ -1,5 +1,5 @@
 import { DomainError } from '#libs/errors';
-import { roleAllows } from './principal.js';
+import { roleAllows } from './roles.js';
 import { TokenAuthenticator, generateToken } from './token-authenticator.js';
 
 const READ = 'read-token-0123456789';

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { ApiToken } from '#libs/config';
+import type { ApiToken } from './api-tokens.js';
 import { UnauthenticatedError } from '#libs/errors';
 import type { Principal } from './principal.js';
 

@@ -1,4 +1,3 @@
-export * from './api-tokens.js';
 export * from './config.module.js';
 export * from './config.schema.js';
 export * from './configuration-error.js';

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { ConfigurationError } from './configuration-error.js';
 import { environmentSchema, type LogLevel } from './config.schema.js';
 import { parseDockerHost, type DockerConnection } from './docker-host.js';
-import { parseApiTokens, type ApiToken } from './api-tokens.js';
+import { parseApiTokens, type ApiToken } from '#libs/auth';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -108,7 +108,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StevedoreConfi
       certPath: vars.DOCKER_CERT_PATH,
     }),
   );
-  const apiTokens = collect(problems, () => parseApiTokens(vars.STEVEDORE_API_TOKENS ?? ''));
+  const { tokens: apiTokens, problems: tokenProblems } = parseApiTokens(vars.STEVEDORE_API_TOKENS ?? '');
+  problems.push(...tokenProblems);
   if (problems.length > 0 || !docker || !apiTokens) throw new ConfigurationError(problems);
 
   return {

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { AUDIT_LOG, type AuditLog } from '#libs/audit';
-import { RequiresRole } from '#libs/auth';
+import { RequiresRole } from '../auth/auth.decorators.js';
 import { PageQuery } from '../common/page.args.js';
 import { ApiProblemResponses } from '../errors/api-problem-responses.decorator.js';
 import { AuditConnection } from './audit-entry.model.js';

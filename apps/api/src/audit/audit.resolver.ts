@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { Args, ArgsType, Field, Query, Resolver } from '@nestjs/graphql';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { AUDIT_LOG, type AuditLog } from '#libs/audit';
-import { RequiresRole } from '#libs/auth';
+import { RequiresRole } from '../auth/auth.decorators.js';
 import { PageArgs } from '../common/page.args.js';
 import { AuditConnection, AuditEntry } from './audit-entry.model.js';
 

@@ -1,7 +1,7 @@
 import { RequestMethod, type DynamicModule, type MiddlewareConsumer } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TokenAuthenticator } from '#libs/auth';
-import type { ApiToken } from '#libs/config';
+import type { ApiToken } from '#libs/auth';
 import { AuthenticationMiddleware } from './authentication.middleware.js';
 import { RoleGuard } from './role.guard.js';
 

@@ -13,7 +13,7 @@ import { GraphQLModule, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { AUDIT_LOG, type AuditLog, type NewAuditEntry } from '#libs/audit';
-import { Public, RequiresRole } from '#libs/auth';
+import { Public, RequiresRole } from './auth.decorators.js';
 import { loadConfig, STEVEDORE_CONFIG } from '#libs/config';
 import { ChangeAudit } from '../audit/change-audit.js';
 import { formatGraphQLError } from '../errors/graphql-error.formatter.js';

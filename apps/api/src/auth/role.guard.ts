@@ -1,7 +1,8 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { GqlExecutionContext, type GqlContextType } from '@nestjs/graphql';
-import { PUBLIC_ROUTE, REQUIRED_ROLE, roleAllows, type RoleRequirement } from '#libs/auth';
+import { roleAllows } from '#libs/auth';
+import { PUBLIC_ROUTE, REQUIRED_ROLE, type RoleRequirement } from './auth.decorators.js';
 import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
 import { ForbiddenError, UnauthenticatedError } from '#libs/errors';
 import { ChangeAudit } from '../audit/change-audit.js';

@@ -1,5 +1,5 @@
 import { generateToken } from '#libs/auth';
-import type { ApiToken } from '#libs/config';
+import type { ApiToken } from '#libs/auth';
 
 /** The configured tokens, or one fresh admin token when none are: nothing is ever open. */
 export function tokensOrGenerated(configured: readonly ApiToken[]): {

@@ -1,7 +1,8 @@
 import { Controller, Get, Headers, Inject, ServiceUnavailableException, UseFilters } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { Public, TokenAuthenticator } from '#libs/auth';
+import { TokenAuthenticator } from '#libs/auth';
+import { Public } from '../auth/auth.decorators.js';
 import { LiveCatalogue } from '#libs/catalogue';
 import { DOCKER_ENGINE, type DockerEngine } from '#libs/docker';
 import { JOB_QUEUE, RedisProbe, type JobQueue } from '#libs/jobs';

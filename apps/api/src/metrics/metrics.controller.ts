@@ -2,7 +2,7 @@ import { Controller, Get, Header, Headers, Inject, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { Registry } from 'prom-client';
-import { Public } from '#libs/auth';
+import { Public } from '../auth/auth.decorators.js';
 import { ApiProblemResponses } from '../errors/api-problem-responses.decorator.js';
 import { MetricsAccess } from './metrics-access.js';
 import { METRICS_REGISTRY } from './metrics-registry.js';

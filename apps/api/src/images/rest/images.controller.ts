@@ -10,7 +10,7 @@ import {
 } from '@nestjs/swagger';
 import type { Readable } from 'node:stream';
 import type { Response } from 'express';
-import { RequiresRole } from '#libs/auth';
+import { RequiresRole } from '../../auth/auth.decorators.js';
 import { DOCKER_ENGINE, type DockerEngine } from '#libs/docker';
 import { LiveCatalogue, type CatalogueSnapshot, type ImageRecord } from '#libs/catalogue';
 import { ImageNotFoundError } from '#libs/errors';

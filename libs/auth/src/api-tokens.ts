@@ -1,7 +1,4 @@
-import { ConfigurationError } from './configuration-error.js';
-
-export const ROLES = ['read', 'write', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import { isRole, ROLES, type Role } from './roles.js';
 
 export interface ApiToken {
   readonly role: Role;
@@ -10,8 +7,11 @@ export interface ApiToken {
 
 const MIN_TOKEN_LENGTH = 16;
 
-/** Parses STEVEDORE_API_TOKENS (`role:token,role:token`). Problems never quote the token itself. */
-export function parseApiTokens(value: string): ApiToken[] {
+/**
+ * Parses STEVEDORE_API_TOKENS (`role:token,role:token`): the tokens, and a problem per bad
+ * entry. Problems never quote the token itself.
+ */
+export function parseApiTokens(value: string): { tokens: ApiToken[]; problems: string[] } {
   const problems: string[] = [];
   const tokens: ApiToken[] = [];
   const entries = value
@@ -33,10 +33,5 @@ export function parseApiTokens(value: string): ApiToken[] {
       tokens.push({ role, token });
     }
   });
-  if (problems.length > 0) throw new ConfigurationError(problems);
-  return tokens;
-}
-
-export function isRole(value: string): value is Role {
-  return (ROLES as readonly string[]).includes(value);
+  return { tokens, problems };
 }

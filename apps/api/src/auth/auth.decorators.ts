@@ -1,5 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
-import type { Role, StevedoreConfig } from '#libs/config';
+import type { Role } from '#libs/auth';
+import type { StevedoreConfig } from '#libs/config';
 
 export const REQUIRED_ROLE = 'stevedore:required-role';
 export const PUBLIC_ROUTE = 'stevedore:public-route';
