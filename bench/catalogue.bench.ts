@@ -29,6 +29,7 @@ import { randomBytes } from 'node:crypto';
 import type { StartedTestEnvironment } from '../test/environment/index.js';
 import { type ApiProcess, readMemory } from './support/api-process.js';
 import {
+  graphqlAnswered,
   isClean,
   type LoadSettings,
   type LoadTarget,
@@ -36,7 +37,7 @@ import {
   type Measurement,
   requestOnce,
 } from './support/load.js';
-import { createManyImages, DEFAULT_LAYER_GROUPS, DEFAULT_OWN_LAYERS } from './support/many-images.js';
+import { createBenchImages, DEFAULT_LAYER_GROUPS, DEFAULT_OWN_LAYERS } from './support/many-images.js';
 import {
   type CatalogueReport,
   failures,
@@ -167,14 +168,7 @@ async function run(bench: Bench, settings: Settings) {
   }
 
   bench.notInterrupted();
-  const images = await createManyImages(env, {
-    images: settings.images,
-    tagsPerImage: settings.tagsPerImage,
-    layerGroups: settings.layerGroups,
-    ownLayers: settings.ownLayers,
-    log: (line) => log(`images: ${line}`),
-  });
-  log(`docker image ls: ${images.imageListRows} rows, ${images.distinctImageIds} distinct ids`);
+  const images = await createBenchImages(env, settings, log);
 
   const { api: running, startup } = await measureStartup(images.distinctImageIds);
   if (!startup.failure && !startup.hasCatalogueCheck) {
@@ -300,8 +294,7 @@ function graphqlRequest(api: ApiProcess, token: string, query: string): LoadTarg
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ query }),
-    // Apollo writes `errors` first when there are any; a field error still answers 200.
-    verifyBody: (body) => body.startsWith('{"data":') && !body.includes('"errors":['),
+    verifyBody: graphqlAnswered,
   };
 }
 

@@ -40,7 +40,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { findFreePort } from '../test/environment/free-port.js';
 import { type ApiProcess, readMemory } from './support/api-process.js';
 import { attachInspector, type Inspector } from './support/inspector.js';
-import { isClean, type LoadSettings, type LoadTarget } from './support/load.js';
+import {
+  describeTarget,
+  graphqlAnswered,
+  isClean,
+  type LoadSettings,
+  type LoadTarget,
+  probeTarget,
+} from './support/load.js';
 import {
   type LoadRatio,
   type LoadReport,
@@ -48,7 +55,7 @@ import {
   loadMarkdown,
   type MemoryPoint,
 } from './support/load-report.js';
-import { createManyImages, DEFAULT_LAYER_GROUPS, DEFAULT_OWN_LAYERS } from './support/many-images.js';
+import { createBenchImages, DEFAULT_LAYER_GROUPS, DEFAULT_OWN_LAYERS } from './support/many-images.js';
 import { failures, oneLine } from './support/report.js';
 import { type Bench, integerSetting as integer, round, runBench } from './support/runner.js';
 import {
@@ -125,8 +132,7 @@ function endpoints(api: ApiProcess, token: string, expectedImages: number): Reco
         method: 'POST',
         headers: { 'content-type': 'application/json', ...auth },
         body: JSON.stringify({ query: IMAGES_QUERY }),
-        // Apollo writes `errors` first when there are any; a field error still answers 200.
-        verifyBody: (body) => body.startsWith('{"data":') && !body.includes('"errors":['),
+        verifyBody: graphqlAnswered,
       },
       check: (body) => {
         const parsed = body as { data?: { images?: { totalCount?: number; nodes?: unknown[] } } };
@@ -162,13 +168,7 @@ async function run(bench: Bench, settings: Settings) {
   let inspector: Inspector | undefined;
   bench.onStop(async () => inspector?.close());
   bench.notInterrupted();
-  const images = await createManyImages(env, {
-    images: settings.images,
-    layerGroups: settings.layerGroups,
-    ownLayers: settings.ownLayers,
-    log: (line) => log(`images: ${line}`),
-  });
-  log(`docker image ls: ${images.imageListRows} rows, ${images.distinctImageIds} distinct ids`);
+  const images = await createBenchImages(env, settings, log);
 
   const inspectPort = settings.inspect ? await findFreePort() : undefined;
   const {
@@ -220,7 +220,7 @@ async function run(bench: Bench, settings: Settings) {
   const points = endpoints(running, token, images.distinctImageIds);
   await sampleMemory('ready');
   for (const endpoint of Object.values(points)) {
-    const found = await probe(endpoint);
+    const found = await probeTarget(endpoint.target, endpoint.check);
     if (found.length > 0) problems.push(`${endpoint.key}: first request: ${found.join('; ')}`);
   }
   if (problems.length > 0) throw new Error(`an endpoint does not work: ${problems.join(' | ')}`);
@@ -287,7 +287,7 @@ async function run(bench: Bench, settings: Settings) {
     baselineRuns.push({
       key: endpoint.key,
       label: endpoint.label,
-      request: describe(endpoint.target),
+      request: describeTarget(endpoint.target),
       load,
     });
   }
@@ -300,7 +300,7 @@ async function run(bench: Bench, settings: Settings) {
   const targetRun: LoadRun = {
     key: points.graphql.key,
     label: `target: ${points.graphql.label}`,
-    request: describe(points.graphql.target),
+    request: describeTarget(points.graphql.target),
     load: targetLoad,
   };
   for (const run of [targetRun, ...baselineRuns]) {
@@ -360,36 +360,12 @@ async function run(bench: Bench, settings: Settings) {
   };
 }
 
-/** One request before the load: the endpoint answers 2xx with what the load run will verify. */
-async function probe(endpoint: Endpoint): Promise<string[]> {
-  const { target } = endpoint;
-  try {
-    const response = await fetch(target.url, {
-      method: target.method ?? 'GET',
-      headers: target.headers,
-      body: target.body,
-      signal: AbortSignal.timeout(60_000),
-    });
-    const text = await response.text();
-    if (!response.ok) return [`HTTP ${response.status}: ${text.slice(0, 300)}`];
-    if (target.verifyBody && !target.verifyBody(text)) return [`unexpected body: ${text.slice(0, 300)}`];
-    return endpoint.check(JSON.parse(text) as unknown);
-  } catch (error) {
-    return [(error as Error).message];
-  }
-}
-
 function runLine(result: SustainedLoadResult): string {
   const accepted =
     result.allAcceptedAfterSeconds === undefined
       ? 'NOT every connection accepted'
       : `every connection accepted after ${result.allAcceptedAfterSeconds} s`;
   return `${oneLine(result)} (warm-up ${result.warmupSeconds} s, ${accepted})`;
-}
-
-function describe(target: LoadTarget): string {
-  const url = new URL(target.url);
-  return `${target.method ?? 'GET'} ${url.pathname}${url.search}${target.body ? ` ${target.body}` : ''}`;
 }
 
 function ratioMinusOne(value: number | undefined, reference: number | undefined): number | undefined {

@@ -1,6 +1,7 @@
 import type { MemorySample, Readiness } from './api-process.js';
 import type { HeapUsage } from './inspector.js';
 import { isClean, type LoadSettings, type LoadStats } from './load.js';
+import type { LoadedImages } from './many-images.js';
 import { fixed, ms } from './report.js';
 import type { SustainedLoadResult } from './sustained-load.js';
 
@@ -42,11 +43,9 @@ export interface LoadReport {
     readonly maxRssGrowth: number;
     readonly inspector: boolean;
   };
-  readonly images: {
-    readonly distinct: number;
+  readonly images: LoadedImages & {
+    /** Rows of `docker image ls` (all local images). */
     readonly imageListRows: number;
-    readonly distinctLayers: number;
-    readonly loadSeconds: number;
   };
   readonly readiness: Readiness;
   readonly target: LoadRun;

@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import autocannon from 'autocannon';
+import autocannon, { type Instance } from 'autocannon';
 
 /** One HTTP endpoint to put under load: over TCP, or over a unix socket (the Docker daemon). */
 export interface LoadTarget {
@@ -80,14 +80,7 @@ async function runLoad(
 ): Promise<LoadStats> {
   const latencies: number[] = [];
   let bytes = 0;
-  const instance = autocannon({
-    title,
-    url: target.url,
-    socketPath: target.socketPath,
-    method: target.method ?? 'GET',
-    headers: target.headers,
-    body: target.body,
-    verifyBody: target.verifyBody,
+  const instance = startAutocannon(title, target, {
     connections,
     duration: durationSeconds,
     timeout: settings.timeoutSeconds ?? 30,
@@ -97,11 +90,7 @@ async function runLoad(
     bytes += responseBytes;
   });
   const result = await instance;
-  // autocannon drops the requests in flight when the time is up, but the server still finishes
-  // them: wait that long, or they eat into the next run (dockerd 20.10 even answers 500 to a
-  // /system/df while an abandoned one still runs).
-  const slowest = latencies.reduce((max, value) => Math.max(max, value), 0);
-  await sleep(Math.min(10_000, Math.max(250, slowest)));
+  await settleAfterLoad(latencies.reduce((max, value) => Math.max(max, value), 0));
   const statusCodes = Object.fromEntries(
     Object.entries(result.statusCodeStats).map(([code, stats]) => [code, stats.count]),
   );
@@ -119,6 +108,68 @@ async function runLoad(
     latencyMs: summarize(latencies),
     bytesPerResponse: latencies.length > 0 ? Math.round(bytes / latencies.length) : 0,
   };
+}
+
+/** An autocannon run on `target`; `run` in autocannon's units (seconds). */
+export function startAutocannon(
+  title: string,
+  target: LoadTarget,
+  run: { readonly connections: number; readonly duration: number; readonly timeout: number },
+): Instance {
+  return autocannon({
+    title,
+    url: target.url,
+    socketPath: target.socketPath,
+    method: target.method ?? 'GET',
+    headers: target.headers,
+    body: target.body,
+    verifyBody: target.verifyBody,
+    connections: run.connections,
+    duration: run.duration,
+    timeout: run.timeout,
+  });
+}
+
+/**
+ * After an autocannon run ends or is stopped: autocannon drops the requests in flight, but the
+ * server still finishes them. Waits about as long as the slowest answer took (0.25 to 10 s), or
+ * they eat into the next run (dockerd 20.10 even answers 500 to a /system/df while an abandoned
+ * one still runs).
+ */
+export async function settleAfterLoad(slowestMs: number): Promise<void> {
+  await sleep(Math.min(10_000, Math.max(250, slowestMs)));
+}
+
+/**
+ * The `verifyBody` of a GraphQL target: Apollo writes `errors` first when there are any, and a
+ * field error still answers 200.
+ */
+export function graphqlAnswered(body: string): boolean {
+  return body.startsWith('{"data":') && !body.includes('"errors":[');
+}
+
+/** `METHOD [unix:<socket>:]path?query [body]`, for reports. */
+export function describeTarget(target: LoadTarget): string {
+  const url = new URL(target.url);
+  return `${target.method ?? 'GET'} ${target.socketPath ? `unix:${target.socketPath}:` : ''}${url.pathname}${url.search}${target.body ? ` ${target.body}` : ''}`;
+}
+
+/**
+ * One request before the load: the problems found (none when it answers 2xx with what the load
+ * run will verify, and `check` finds nothing wrong in the parsed body).
+ */
+export async function probeTarget(
+  target: LoadTarget,
+  check?: (body: unknown) => string[],
+): Promise<string[]> {
+  try {
+    const { status, body } = await requestOnce(target, 60_000);
+    if (status < 200 || status >= 300) return [`HTTP ${status}: ${body.slice(0, 300)}`];
+    if (target.verifyBody && !target.verifyBody(body)) return [`unexpected body: ${body.slice(0, 300)}`];
+    return check ? check(JSON.parse(body) as unknown) : [];
+  } catch (error) {
+    return [(error as Error).message];
+  }
 }
 
 export function summarize(values: readonly number[]): LatencySummary {

@@ -64,6 +64,15 @@ export interface ManyImagesResult {
   readonly loadMs: number;
 }
 
+/** The images a bench loaded, as its report states them (a report may add more). */
+export interface LoadedImages {
+  /** Distinct image ids on the daemon. */
+  readonly distinct: number;
+  readonly distinctLayers: number;
+  /** The `docker load`, in seconds. */
+  readonly loadSeconds: number;
+}
+
 export const BENCH_LABEL = 'org.stevedore.bench';
 export const DEFAULT_LAYER_GROUPS = 50;
 export const DEFAULT_OWN_LAYERS = 100;
@@ -243,4 +252,24 @@ function pseudoRandomBytes(seed: string, length: number): Buffer {
 
 function sha256Hex(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * `createManyImages` with what a bench's settings ask for; progress goes to `log` as
+ * `images: …` lines, then a line with what `docker image ls` shows.
+ */
+export async function createBenchImages(
+  env: Pick<TestEnvironment, 'docker' | 'dockerConfigDir' | 'tmpDir'>,
+  settings: Pick<ManyImagesOptions, 'images' | 'tagsPerImage' | 'layerGroups' | 'ownLayers'>,
+  log: (line: string) => void,
+): Promise<ManyImagesResult> {
+  const result = await createManyImages(env, {
+    images: settings.images,
+    tagsPerImage: settings.tagsPerImage,
+    layerGroups: settings.layerGroups,
+    ownLayers: settings.ownLayers,
+    log: (line) => log(`images: ${line}`),
+  });
+  log(`docker image ls: ${result.imageListRows} rows, ${result.distinctImageIds} distinct ids`);
+  return result;
 }

@@ -1,5 +1,6 @@
 import type { LoadStats } from './load.js';
 import type { MachineDescription } from './machine.js';
+import type { LoadedImages } from './many-images.js';
 import { fixed } from './report.js';
 
 /** A server's process tree's CPU over one measured window. */
@@ -72,27 +73,30 @@ export interface GoalResult {
   readonly note?: string;
 }
 
+/** The bench's settings that shape its runs (BENCH_CONNECTIONS, BENCH_WARMUP, ...). */
+export interface PathRunSettings {
+  readonly connections: number;
+  readonly warmupSeconds: number;
+  readonly durationSeconds: number;
+  /** Of idle CPU per server before its runs; 0: not measured. */
+  readonly idleSeconds: number;
+  /** API_PROCESSES of the multi-process run; 0: none. */
+  readonly processes: number;
+  /** Rounds of 1 process vs `processes`, alternating which goes first. */
+  readonly processRounds: number;
+}
+
 export interface PathReport {
   readonly generatedAt: string;
   /** BENCH_LABEL, e.g. before / after-production-mode. */
   readonly label?: string;
   readonly machine: MachineDescription;
-  readonly settings: {
-    readonly connections: number;
-    readonly warmupSeconds: number;
-    readonly durationSeconds: number;
-    readonly idleSeconds: number;
-    readonly processes: number;
-    readonly processRounds: number;
+  readonly settings: PathRunSettings & {
     readonly clockTicksPerSecond: number;
     /** The environment's NODE_ENV as the api inherited it. */
     readonly nodeEnv?: string;
   };
-  readonly images: {
-    readonly distinct: number;
-    readonly distinctLayers: number;
-    readonly loadSeconds: number;
-  };
+  readonly images: LoadedImages;
   readonly servers: readonly ServerInfo[];
   readonly runs: readonly PathRun[];
   readonly goals: readonly GoalResult[];

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import autocannon from 'autocannon';
-
-import { type LoadStats, type LoadTarget, summarize } from './load.js';
+import { type LoadStats, type LoadTarget, settleAfterLoad, startAutocannon } from './load.js';
+import { WindowCounter } from './window-counter.js';
 
 /**
  * One autocannon run whose first part is a warm-up and whose measured window opens only once the
@@ -58,52 +57,13 @@ export async function sustainedLoad(
 ): Promise<SustainedLoadResult> {
   const maxWarmup = options.maxWarmupSeconds ?? 180;
   const started = performance.now();
-  const instance = autocannon({
-    title,
-    url: target.url,
-    method: target.method ?? 'GET',
-    headers: target.headers,
-    body: target.body,
-    verifyBody: target.verifyBody,
+  const instance = startAutocannon(title, target, {
     connections: options.connections,
     // An upper bound: the run is stopped when the window closes.
     duration: maxWarmup + options.durationSeconds + 60,
     timeout: options.timeoutSeconds ?? 120,
   });
-
-  let windowStart = Infinity;
-  let windowEnd = Infinity;
-  const inWindow = (at: number) => at >= windowStart && at < windowEnd;
-  const latencies: number[] = [];
-  const statusCodes: Record<string, number> = {};
-  let bytes = 0;
-  let warmupResponses = 0;
-  let ok2xx = 0;
-  let non2xx = 0;
-  let mismatches = 0;
-  let timeouts = 0;
-  let errors = 0;
-  let slowest = 0;
-  instance.on('response', (_client, statusCode, responseBytes, responseTime) => {
-    slowest = Math.max(slowest, responseTime);
-    if (!inWindow(performance.now())) {
-      if (performance.now() < windowStart) warmupResponses += 1;
-      return;
-    }
-    latencies.push(responseTime);
-    bytes += responseBytes;
-    statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
-    if (statusCode >= 200 && statusCode < 300) ok2xx += 1;
-    else non2xx += 1;
-  });
-  instance.on('reqMismatch', () => {
-    if (inWindow(performance.now())) mismatches += 1;
-  });
-  instance.on('reqError', (error: unknown) => {
-    if (!inWindow(performance.now())) return;
-    errors += 1;
-    if ((error as Error).message === 'request timed out') timeouts += 1;
-  });
+  const counter = new WindowCounter(instance);
   const finished = Promise.resolve(instance);
 
   let allAcceptedAt: number | undefined;
@@ -118,39 +78,27 @@ export async function sustainedLoad(
     if (elapsed >= maxWarmup) break;
   }
   await options.onWindowStart?.();
-  windowStart = performance.now();
-  const ticker = setInterval(() => options.everySecond?.((performance.now() - windowStart) / 1000), 1000);
+  counter.open();
+  const ticker = setInterval(
+    () => options.everySecond?.((performance.now() - counter.openedAt) / 1000),
+    1000,
+  );
   try {
     await sleep(options.durationSeconds * 1000);
     await options.onWindowEnd?.();
   } finally {
-    windowEnd = performance.now();
+    counter.close();
     clearInterval(ticker);
     instance.stop();
   }
   await finished;
-  // The server still finishes what the stop abandoned: let it, before anything else runs.
-  await sleep(Math.min(10_000, Math.max(250, slowest)));
+  await settleAfterLoad(counter.slowest);
 
-  const durationSeconds = (windowEnd - windowStart) / 1000;
-  const ok = Math.max(0, ok2xx - mismatches);
   return {
-    warmupSeconds: round((windowStart - started) / 1000),
+    warmupSeconds: round((counter.openedAt - started) / 1000),
     allAcceptedAfterSeconds: allAcceptedAt === undefined ? undefined : round(allAcceptedAt),
-    warmupResponses,
-    measured: {
-      responses: latencies.length,
-      ok,
-      non2xx,
-      errors,
-      timeouts,
-      mismatches,
-      statusCodes,
-      durationSeconds: round(durationSeconds),
-      requestsPerSecond: durationSeconds > 0 ? ok / durationSeconds : 0,
-      latencyMs: summarize(latencies),
-      bytesPerResponse: latencies.length > 0 ? Math.round(bytes / latencies.length) : 0,
-    },
+    warmupResponses: counter.warmupResponses,
+    measured: counter.stats(1),
   };
 }
 
