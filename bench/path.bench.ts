@@ -26,7 +26,7 @@
  * n, alternating which goes first), BENCH_READY_TIMEOUT (120 s), BENCH_NODE_ENV (production),
  * BENCH_LOG_LEVEL (log, the default), BENCH_API_ROOT (another checkout whose built api to measure,
  * e.g. a `git worktree` of the commit before a change, for before/after in the same conditions). The api
- * inherits the rest of the environment (NODE_ENV, NODE_OPTIONS, ...).
+ * inherits the rest of the environment (NODE_OPTIONS, ...).
  *
  * Needs root (it starts its own dockerd, see test/environment/README.md). Writes
  * bench/results/path.json (and path-<label>.json) and prints a Markdown summary on stdout; progress
@@ -183,7 +183,7 @@ async function run(bench: Bench, settings: Settings) {
       role: 'read',
       // As it runs for real: production mode and the default log level (one access line a request).
       env: {
-        NODE_ENV: process.env.BENCH_NODE_ENV ?? 'production',
+        NODE_ENV: apiNodeEnv(),
         LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'log',
         RATE_LIMIT_QUERIES: '0',
         RATE_LIMIT_MUTATIONS: '0',
@@ -313,7 +313,7 @@ async function run(bench: Bench, settings: Settings) {
         processes: settings.processes,
         processRounds: settings.processRounds,
         clockTicksPerSecond: clockTicksPerSecond(),
-        nodeEnv: process.env.NODE_ENV,
+        nodeEnv: apiNodeEnv(),
       },
       images: {
         distinct: expected,
@@ -590,3 +590,8 @@ await runBench({
   settings: readSettings,
   run,
 });
+
+/** The api's NODE_ENV: production, as it runs for real, unless BENCH_NODE_ENV says otherwise. */
+function apiNodeEnv(): string {
+  return process.env.BENCH_NODE_ENV ?? 'production';
+}

@@ -93,7 +93,7 @@ export interface PathReport {
   readonly machine: MachineDescription;
   readonly settings: PathRunSettings & {
     readonly clockTicksPerSecond: number;
-    /** The environment's NODE_ENV as the api inherited it. */
+    /** The api's NODE_ENV. */
     readonly nodeEnv?: string;
   };
   readonly images: LoadedImages;
@@ -155,7 +155,7 @@ export function pathMarkdown(report: PathReport): string {
     '',
     `Machine: ${String(machine.cpus)} CPUs (${String(machine.cpuModel)}), Node ${String(machine.node)}, ` +
       `dockerd ${String(machine.dockerVersion)}; load average ${load(machine.loadAverageAtStart)} at the start, ` +
-      `${load(machine.loadAverageAtEnd)} at the end. NODE_ENV ${settings.nodeEnv ?? 'unset'}. ` +
+      `${load(machine.loadAverageAtEnd)} at the end. the api's NODE_ENV ${settings.nodeEnv ?? 'unset'}. ` +
       `Whole run ${fixed(report.totalSeconds, 0)} s.`,
     '',
   );
