@@ -3,7 +3,6 @@ import { constants, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -17,7 +16,7 @@ import { graphql, rest, startApi, TEST_TOKENS, type ApiUnderTest } from '../supp
 import { eventually } from '../support/eventually.js';
 import { subscribe } from '../support/graphql-subscription.js';
 import { getJob, JOB_FIELDS, pullImage, settled, type JobNode } from '../support/jobs.js';
-import { MiB, startSlowProxy, type SlowProxy } from '../support/slow-proxy.js';
+import { downloadStopped, MiB, startSlowProxy, type SlowProxy } from '../support/slow-proxy.js';
 
 /**
  * The job lifecycle (libs/jobs/src/lifecycle) end to end: cancel of running and queued jobs with
@@ -112,15 +111,6 @@ describe('the job lifecycle against the real daemon, registry and Redis', () => 
     return rest(api, `/api/v1/jobs/${id}`, { method: 'DELETE', token: TEST_TOKENS.write });
   }
 
-  /** Waits until the daemon stops reading from the registry (nothing more comes through the proxy). */
-  async function downloadStopped(): Promise<void> {
-    await eventually(async () => {
-      const before = proxy.bytesDown;
-      await sleep(300);
-      expect(proxy.bytesDown).toBe(before);
-    }, 10_000);
-  }
-
   it('cancels a running pull: CANCELLED within the request, its subscriber told, the daemon keeps nothing', async () => {
     await cli('image', 'rm', '--force', large.id).catch(() => undefined);
     await startWorker();
@@ -152,7 +142,7 @@ describe('the job lifecycle against the real daemon, registry and Redis', () => 
       expect(states.indexOf('CANCELLED')).toBe(states.length - 1);
 
       // A pull's only artifact is in the daemon: the aborted pull leaves no image behind.
-      await downloadStopped();
+      await downloadStopped(proxy);
       expect(await isLocal(largeRef)).toBe(false);
       expect(await isLocal(large.id)).toBe(false);
 

@@ -24,7 +24,7 @@ import {
   type ServiceProcess,
 } from '../support/processes.js';
 import { RecordingLogStream } from '../support/recording-logger.js';
-import { MiB, startSlowProxy, type SlowProxy } from '../support/slow-proxy.js';
+import { downloadStopped, MiB, startSlowProxy, type SlowProxy } from '../support/slow-proxy.js';
 
 /**
  * Jobs when things go wrong: cancel, deduplication, a worker killed or stopped mid-pull, the
@@ -116,15 +116,6 @@ describe('job resilience against the real daemon, registry and Redis', () => {
     if (lines.length > 0) console.info(`pid ${service.pid}:\n${lines.join('\n')}`);
   };
 
-  /** Waits until the daemon stops reading from the registry (nothing more comes through the proxy). */
-  async function downloadStopped(): Promise<void> {
-    await eventually(async () => {
-      const before = proxy.bytesDown;
-      await sleep(300);
-      expect(proxy.bytesDown).toBe(before);
-    }, 10_000);
-  }
-
   describe('with the worker embedded in the api', () => {
     let api: ApiUnderTest;
     const logs = new RecordingLogStream();
@@ -167,7 +158,7 @@ describe('job resilience against the real daemon, registry and Redis', () => {
       expect(answeredMs).toBeLessThan(10_000);
 
       // The daemon's pull was aborted with the connection: it stops downloading and has no image.
-      await downloadStopped();
+      await downloadStopped(proxy);
       expect(await isLocal(largeRef)).toBe(false);
       expect(await isLocal(large.id)).toBe(false);
       expect(await getJob(api, queued.job!.id)).toMatchObject({ state: 'CANCELLED', attempts: 1 });

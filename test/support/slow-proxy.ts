@@ -1,4 +1,6 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually } from './eventually.js';
 
 /**
  * A TCP proxy on 127.0.0.1:<free port> in front of a registry (or any TCP service) that limits
@@ -141,4 +143,13 @@ export async function startSlowProxy(target: string, options: SlowProxyOptions =
         server.close(() => resolve());
       }),
   };
+}
+
+/** Waits until the daemon stops reading from the registry: nothing more comes through `proxy`. */
+export async function downloadStopped(proxy: Pick<SlowProxy, 'bytesDown'>): Promise<void> {
+  await eventually(async () => {
+    const before = proxy.bytesDown;
+    await sleep(300);
+    expect(proxy.bytesDown).toBe(before);
+  }, 10_000);
 }
