@@ -45,6 +45,8 @@ const mode = (path: string) => statSync(path).mode & 0o777;
 /** Every process's command line, as `ps` shows them to any local user. */
 const commandLines = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
 
+const METRICS_SCRAPER = 'run-modes-metrics-scraper-token-0123456789';
+
 describe('run modes', () => {
   // A Redis database of its own, so other suites' embedded workers are not counted.
   const redisUrl = `${env.redis.url}/7`;
@@ -207,7 +209,7 @@ describe('run modes', () => {
       }
     });
 
-    it('API_PROCESSES=2: two processes share the port, only the first runs a worker, SIGTERM stops both', async () => {
+    it('API_PROCESSES=2: two processes share the port, one worker, /metrics covers both, SIGTERM stops both', async () => {
       const url = `${env.redis.url}/7`;
       const port = await findFreePort();
       const api = run('dist/apps/api/src/main.js', {
@@ -217,6 +219,7 @@ describe('run modes', () => {
         API_PROCESSES: '2',
         STEVEDORE_STATE_DIR: stateDir,
         STEVEDORE_API_TOKENS: 'read:run-modes-replicas-token-0123456789',
+        METRICS_TOKEN: METRICS_SCRAPER,
       });
       await waitFor(api.output, /"processes":2/);
       const replicaPids = () =>
@@ -236,15 +239,32 @@ describe('run modes', () => {
             .filter((line) => line.includes('"request completed"'))
             .map((line) => line.match(/"pid":(\d+)/)?.[1]),
         );
+      let answered = 0;
       await eventually(async () => {
         for (let request = 0; request < 20; request += 1) {
           const answer = await fetch(`http://127.0.0.1:${port}/api/v1/images?first=1`, {
             headers: { authorization: 'Bearer run-modes-replicas-token-0123456789', connection: 'close' },
           });
           expect(answer.status).toBe(200);
+          answered += 1;
         }
         expect(servedBy()).toEqual(new Set([String(api.child.pid), replicaPid]));
       }, 20_000);
+
+      // Whichever process a scrape reaches, it counts the requests both served, and the gauges
+      // every process reads alike once.
+      for (let scrape = 0; scrape < 6; scrape += 1) {
+        const text = await (
+          await fetch(`http://127.0.0.1:${port}/metrics`, {
+            headers: { authorization: `Bearer ${METRICS_SCRAPER}`, connection: 'close' },
+          })
+        ).text();
+        const served = text.match(
+          /^stevedore_http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/images"[^}]*status="200"[^}]*\} (\d+)$/m,
+        );
+        expect(Number(served?.[1])).toBe(answered);
+        expect(text).toMatch(/^stevedore_redis_up 1$/m);
+      }
       // The first process's embedded worker only.
       expect(await workerCount(url)).toBe(1);
 

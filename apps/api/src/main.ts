@@ -7,6 +7,8 @@ import { wantsPrettyLogs } from '#libs/logging';
 import { createApiApp } from './app.factory.js';
 import { tokensOrGenerated } from './bootstrap/api-tokens.js';
 import { isReplica, startReplicas, stopWithParent, type ApiReplicas } from './bootstrap/api-replicas.js';
+import { MetricsRelay, relayToParent } from './bootstrap/metrics-relay.js';
+import { ProcessGroupMetrics } from './metrics/process-group-metrics.js';
 import { shutDownGracefully } from './shutdown/graceful-shutdown.js';
 import { redisAnswers, startPrivateRedis, type PrivateRedis } from './bootstrap/private-redis.js';
 
@@ -24,7 +26,7 @@ async function main(): Promise<void> {
   await listen(app, runConfig, processes > 1);
   // Replicas start once this process listens: the secrets it created on the way are on disk.
   const replicas =
-    processes > 1 ? startReplicas(processes - 1, replicaEnv(runConfig, tokens), log) : undefined;
+    processes > 1 ? startGroup(app, processes - 1, replicaEnv(runConfig, tokens), log) : undefined;
   stopOnSignals(app, runConfig.jobs.shutdownGraceMs, log, {
     replicas,
     afterClose: async () => privateRedis?.stop(),
@@ -48,9 +50,24 @@ async function main(): Promise<void> {
 /** A replica: the same HTTP api on the same port; the first process runs the worker and Redis. */
 async function serveAsReplica(config: StevedoreConfig, prettyLogs: boolean, log: Logger): Promise<void> {
   const app = await createApiApp(config, config.apiTokens, { prettyLogs });
+  const metrics = app.get(ProcessGroupMetrics);
+  metrics.gatherFrom(relayToParent(() => metrics.own()));
   await listen(app, config, true);
   stopOnSignals(app, config.jobs.shutdownGraceMs, log, {});
   stopWithParent(() => process.kill(process.pid, 'SIGTERM'));
+}
+
+/** The replicas, and a /metrics that covers every process whichever one a scrape reaches. */
+function startGroup(app: INestApplication, count: number, env: NodeJS.ProcessEnv, log: Logger): ApiReplicas {
+  const metrics = app.get(ProcessGroupMetrics);
+  // The relay asks the replicas only once they run (a scrape, a replica's message): after this returns.
+  const relay: MetricsRelay = new MetricsRelay(
+    () => metrics.own(),
+    () => replicas.children(),
+  );
+  const replicas = startReplicas(count, env, log, (replica, message) => relay.handle(replica, message));
+  metrics.gatherFrom(() => relay.gather());
+  return replicas;
 }
 
 function listen(app: INestApplication, config: StevedoreConfig, reusePort: boolean): Promise<unknown> {

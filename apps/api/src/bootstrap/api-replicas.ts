@@ -10,6 +10,8 @@ export function isReplica(env: NodeJS.ProcessEnv = process.env): boolean {
 
 export interface ApiReplicas {
   readonly pids: () => number[];
+  /** The replicas running now. */
+  readonly children: () => ChildProcess[];
   /** SIGTERM to every replica; resolves once all have exited (or `graceMs` later, SIGKILL). */
   stop(graceMs: number): Promise<void>;
 }
@@ -21,7 +23,12 @@ const RESTART_DELAY_MS = 1_000;
  * kernel spreads connections over them), so requests use every core. A replica that dies is
  * started again; a replica whose parent is gone stops (its IPC channel closes).
  */
-export function startReplicas(count: number, env: NodeJS.ProcessEnv, log: Logger): ApiReplicas {
+export function startReplicas(
+  count: number,
+  env: NodeJS.ProcessEnv,
+  log: Logger,
+  onMessage: (replica: ChildProcess, message: unknown) => void = () => undefined,
+): ApiReplicas {
   const running = new Map<number, ChildProcess>();
   let stopping = false;
 
@@ -31,6 +38,7 @@ export function startReplicas(count: number, env: NodeJS.ProcessEnv, log: Logger
       stdio: 'inherit',
     });
     running.set(index, child);
+    child.on('message', (message) => onMessage(child, message));
     child.once('exit', (code, signal) => {
       running.delete(index);
       if (stopping) return;
@@ -41,6 +49,7 @@ export function startReplicas(count: number, env: NodeJS.ProcessEnv, log: Logger
   for (let index = 1; index <= count; index += 1) start(index);
 
   return {
+    children: () => [...running.values()],
     pids: () => [...running.values()].flatMap((child) => (child.pid === undefined ? [] : [child.pid])),
     async stop(graceMs) {
       stopping = true;

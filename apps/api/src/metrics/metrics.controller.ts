@@ -1,11 +1,10 @@
-import { Controller, Get, Header, Headers, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Header, Headers, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { Registry } from 'prom-client';
 import { Public } from '../auth/auth.decorators.js';
 import { ApiProblemResponses } from '../errors/api-problem-responses.decorator.js';
 import { MetricsAccess } from './metrics-access.js';
-import { METRICS_REGISTRY } from './metrics-registry.js';
+import { ProcessGroupMetrics } from './process-group-metrics.js';
 
 @ApiTags('operations')
 @ApiBearerAuth()
@@ -14,7 +13,7 @@ import { METRICS_REGISTRY } from './metrics-registry.js';
 @Controller('metrics')
 export class MetricsController {
   constructor(
-    @Inject(METRICS_REGISTRY) private readonly registry: Registry,
+    private readonly metrics: ProcessGroupMetrics,
     private readonly access: MetricsAccess,
   ) {}
 
@@ -32,8 +31,8 @@ export class MetricsController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<string> {
     this.access.check(authorization);
-    const text = await this.registry.metrics();
-    response.type(this.registry.contentType);
+    const { text, contentType } = await this.metrics.exposition();
+    response.type(contentType);
     return text;
   }
 }

@@ -7,6 +7,7 @@ import { JobMetrics } from './job-metrics.js';
 import { MetricsAccess } from './metrics-access.js';
 import { metricsRegistryProvider } from './metrics-registry.js';
 import { MetricsController } from './metrics.controller.js';
+import { ProcessGroupMetrics } from './process-group-metrics.js';
 import { RequestMetrics } from './request-metrics.js';
 import { StateGauges } from './state-gauges.js';
 
@@ -26,7 +27,9 @@ import { StateGauges } from './state-gauges.js';
     GraphQLMetricsPlugin,
     JobMetrics,
     StateGauges,
+    ProcessGroupMetrics,
   ],
+  exports: [ProcessGroupMetrics],
   controllers: [MetricsController],
 })
 export class MetricsModule implements NestModule {

@@ -42,6 +42,8 @@ export class StateGauges {
         name: `${METRIC_PREFIX}${name}`,
         help,
         registers: [registry],
+        // Every api process reads the same: a group's scrape takes one (see ProcessGroupMetrics).
+        aggregator: 'first',
         collect() {
           const snapshot = catalogue.latest();
           // Never synced: NaN (unknown), not a 0 that reads as an empty host.
@@ -72,6 +74,7 @@ export class StateGauges {
       name: `${METRIC_PREFIX}catalogue_fresh`,
       help: 'Whether the catalogue follows the daemon’s events and is current (1) or stale (0)',
       registers: [registry],
+      aggregator: 'first',
       collect() {
         this.set(catalogue.status().fresh ? 1 : 0);
       },
@@ -83,6 +86,7 @@ export class StateGauges {
       name: `${METRIC_PREFIX}${name}`,
       help,
       registers: [registry],
+      aggregator: 'first',
       async collect() {
         this.set((await succeeds(ping)) ? 1 : 0);
       },
@@ -96,6 +100,7 @@ export class StateGauges {
       help: 'Jobs the queue keeps, by kind (pull, push, load) and state (queued, active, completed, failed, cancelled); finished ones as long as JOB_KEEP_* keeps them',
       labelNames: ['kind', 'state'],
       registers: [registry],
+      aggregator: 'first',
       async collect() {
         this.reset();
         // Redis down: no series (stevedore_redis_up says why) rather than a wrong 0.
