@@ -112,7 +112,8 @@ describe('job resilience against the real daemon, registry and Redis', () => {
     const lines = service
       .output()
       .split('\n')
-      .filter((line) => /"level":"(warn|error|fatal)"/.test(line));
+      // pino writes levels as numbers: 40 warn, 50 error, 60 fatal.
+      .filter((line) => /"level":(40|50|60)\b/.test(line));
     if (lines.length > 0) console.info(`pid ${service.pid}:\n${lines.join('\n')}`);
   };
 

@@ -53,6 +53,15 @@ describe('docker-compose.yml', () => {
   });
 });
 
+describe('docker-compose.yml, the api', () => {
+  it('runs a set number of api processes: Node would count the host’s cores, not the container’s share', async () => {
+    const { services } = await resolvedCompose({ REDIS_PASSWORD: PASSWORD });
+    expect(services.api!.environment!.API_PROCESSES).toBe('2');
+    const { services: scaled } = await resolvedCompose({ REDIS_PASSWORD: PASSWORD, API_PROCESSES: '4' });
+    expect(scaled.api!.environment!.API_PROCESSES).toBe('4');
+  });
+});
+
 describe('Dockerfile', () => {
   it('builds on Node 24 LTS, pinned to an exact release', () => {
     const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
