@@ -10,9 +10,8 @@ const DEFAULT_HEADERS = '{\n  "Authorization": "Bearer <token>"\n}';
 
 const DEFAULT_QUERY = `# Put your token in the Headers tab below, then run the query (Ctrl-Enter).
 # Re-fetch the schema (Shift-Ctrl-R) for completion and the documentation explorer.
-# Values go in variables: the server then parses and validates this text once, however often it runs.
-query Images($first: Int = 5) {
-  images(first: $first) {
+{
+  images(first: 5) {
     totalCount
     nodes {
       shortId
