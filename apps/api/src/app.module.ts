@@ -8,10 +8,9 @@ import { DockerModule } from '#libs/docker';
 import { JobRunnerModule } from '#libs/job-runner';
 import { JobsModule } from '#libs/jobs';
 import { loggingModule } from '#libs/logging';
-import { RateLimitModule, REQUEST_QUOTA } from '#libs/rate-limit';
+import { RateLimitModule } from '#libs/rate-limit';
 import { QueueDashboardModule } from './admin/queue-dashboard.module.js';
 import { AuditApiModule } from './audit/audit-api.module.js';
-import { ChangeAudit } from './audit/change-audit.js';
 import { AuthModule, mountAuthentication } from './auth/auth.module.js';
 import { currentRequestId } from './errors/request-id.js';
 import { graphqlOptions } from './graphql/graphql.options.js';
@@ -21,8 +20,9 @@ import { HealthModule } from './health/health.module.js';
 import { ImagesModule } from './images/images.module.js';
 import { JobsApiModule } from './jobs/jobs.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { AdmissionChain } from './operations/admission-chain.js';
+import { AdmissionModule } from './operations/admission.module.js';
 import { ShutdownModule } from './shutdown/shutdown.module.js';
-import { mountRestRateLimits } from './rate-limit/rest-rate-limit.middleware.js';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -50,10 +50,10 @@ export class AppModule implements NestModule {
         JobsModule,
         AuthModule.forTokens(tokens),
         RateLimitModule,
+        AdmissionModule,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          imports: [RateLimitModule],
-          inject: [STEVEDORE_CONFIG, REQUEST_QUOTA, ChangeAudit],
+          inject: [STEVEDORE_CONFIG, AdmissionChain],
           useFactory: graphqlOptions,
         }),
         // graphql-ws on /graphql, behind the gate (Apollo serves HTTP only).
@@ -72,6 +72,5 @@ export class AppModule implements NestModule {
 
   configure(consumer: MiddlewareConsumer): void {
     mountAuthentication(consumer);
-    mountRestRateLimits(consumer);
   }
 }

@@ -1,19 +1,14 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AuditModule } from '#libs/audit';
 import { AuditController } from './audit.controller.js';
-import { AuditInterceptor } from './audit.interceptor.js';
 import { AuditResolver } from './audit.resolver.js';
 import { ChangeAudit } from './change-audit.js';
 
-/**
- * The audit trail: every change recorded by a global interceptor, read by admins. Global, so
- * that the guard and the budgets, which refuse changes before any handler runs, record them too.
- */
+/** The audit trail: written by the admission chain for every change, read by admins. */
 @Global()
 @Module({
   imports: [AuditModule],
-  providers: [ChangeAudit, AuditResolver, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }],
+  providers: [ChangeAudit, AuditResolver],
   controllers: [AuditController],
   exports: [ChangeAudit],
 })

@@ -1,10 +1,10 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { AUDIT_LOG, type AuditLog } from '#libs/audit';
-import { RequiresRole } from '../auth/auth.decorators.js';
 import { PageQuery } from '../common/page.args.js';
-import { ApiProblemResponses } from '../errors/api-problem-responses.decorator.js';
+import { Serves } from '../operations/serves.decorator.js';
+import { readAuditLog } from './audit.operations.js';
 import { AuditConnection } from './audit-entry.model.js';
 
 export class AuditQuery extends PageQuery {
@@ -22,10 +22,8 @@ export class AuditController {
   constructor(@Inject(AUDIT_LOG) private readonly audit: AuditLog) {}
 
   @Get()
-  @RequiresRole('admin')
-  @ApiOperation({ summary: 'Every change made through the service, newest first (admin role)' })
+  @Serves(readAuditLog)
   @ApiOkResponse({ type: AuditConnection })
-  @ApiProblemResponses('BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'QUEUE_UNAVAILABLE')
   async list(@Query() query: AuditQuery): Promise<AuditConnection> {
     const page = await this.audit.list({
       operation: query.operation,

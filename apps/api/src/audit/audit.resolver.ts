@@ -2,7 +2,8 @@ import { Inject } from '@nestjs/common';
 import { Args, ArgsType, Field, Query, Resolver } from '@nestjs/graphql';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { AUDIT_LOG, type AuditLog } from '#libs/audit';
-import { RequiresRole } from '../auth/auth.decorators.js';
+import { Serves } from '../operations/serves.decorator.js';
+import { readAuditLog } from './audit.operations.js';
 import { PageArgs } from '../common/page.args.js';
 import { AuditConnection, AuditEntry } from './audit-entry.model.js';
 
@@ -19,10 +20,8 @@ export class AuditLogArgs extends PageArgs {
 export class AuditResolver {
   constructor(@Inject(AUDIT_LOG) private readonly audit: AuditLog) {}
 
-  @Query(() => AuditConnection, {
-    description: 'Every change made through the service, newest first (admin role).',
-  })
-  @RequiresRole('admin')
+  @Query(() => AuditConnection, { description: readAuditLog.description })
+  @Serves(readAuditLog)
   async auditLog(@Args() args: AuditLogArgs): Promise<AuditConnection> {
     const page = await this.audit.list(args);
     return {

@@ -1,11 +1,9 @@
 import { RequestMethod, type DynamicModule, type MiddlewareConsumer } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { TokenAuthenticator } from '#libs/auth';
 import type { ApiToken } from '#libs/auth';
 import { AuthenticationMiddleware } from './authentication.middleware.js';
-import { RoleGuard } from './role.guard.js';
 
-/** Bearer-token authentication (middleware) and role authorisation (global guard). */
+/** Bearer-token authentication: the middleware that finds who is calling (roles are the admission chain's). */
 export class AuthModule {
   static forTokens(tokens: readonly ApiToken[]): DynamicModule {
     return {
@@ -15,14 +13,16 @@ export class AuthModule {
       providers: [
         { provide: TokenAuthenticator, useValue: new TokenAuthenticator(tokens) },
         AuthenticationMiddleware,
-        { provide: APP_GUARD, useClass: RoleGuard },
       ],
       exports: [TokenAuthenticator, AuthenticationMiddleware],
     };
   }
 }
 
-/** Routes anyone may call: probes, and the API description (it holds no data). */
+/**
+ * Routes anyone may call: probes, the API description (it holds no data) and metrics (which
+ * checks its own token). The only list of them: every other route serves a declared operation.
+ */
 export const OPEN_ROUTES = ['health/{*path}', 'api/docs', 'api/docs/{*path}', 'api/docs-json', 'metrics'];
 
 /** Puts authentication in front of every route but the open ones, GraphQL included. */

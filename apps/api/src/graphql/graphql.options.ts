@@ -2,22 +2,16 @@ import type { ApolloDriverConfig } from '@nestjs/apollo';
 import { ApolloDriver } from '@nestjs/apollo';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { StevedoreConfig } from '#libs/config';
-import type { RequestQuota } from '#libs/rate-limit';
-import type { ChangeAudit } from '../audit/change-audit.js';
 import type { AuthenticatedRequest } from '../auth/authentication.middleware.js';
 import { formatGraphQLError } from '../errors/graphql-error.formatter.js';
 import { GRAPHQL_PATH } from '../errors/problem-details.filter.js';
 import { queryLimitRules, validateWithLimits } from './query-limits.js';
-import { rateLimitPlugin } from './rate-limit.plugin.js';
-import { subscriptionsOverWebSocketOnly } from './subscriptions-over-websocket.plugin.js';
+import type { AdmissionChain } from '../operations/admission-chain.js';
+import { admissionPlugin } from './admission.plugin.js';
 import type { SocketExtra, WebSocketGate } from './websocket-gate.js';
 
 /** Apollo on Express: code-first schema kept in memory (schema.gql is emitted by `npm run schema`). */
-export function graphqlOptions(
-  config: StevedoreConfig,
-  quota: RequestQuota,
-  changes: ChangeAudit,
-): ApolloDriverConfig {
+export function graphqlOptions(config: StevedoreConfig, chain: AdmissionChain): ApolloDriverConfig {
   return {
     driver: ApolloDriver,
     path: GRAPHQL_PATH,
@@ -32,8 +26,7 @@ export function graphqlOptions(
     formatError: formatGraphQLError,
     validationRules: queryLimitRules(config.graphql),
     plugins: [
-      subscriptionsOverWebSocketOnly(),
-      rateLimitPlugin(quota, changes),
+      admissionPlugin(chain),
       // No answer is cached by HTTP caches (each depends on its caller's token); the plugin would
       // otherwise wrap every resolver of every request to compute a cache policy nobody reads.
       ApolloServerPluginCacheControlDisabled(),
@@ -46,7 +39,7 @@ export function graphqlOptions(
 /**
  * graphql-ws's options on /graphql (GraphQLWebSocketServer serves them, with the schema).
  * Apollo's validation rules and plugins do not run there: graphql-ws applies the same limits,
- * and the gate the same authentication and budgets; the connection carries the principal.
+ * and the gate the same authentication and admission; the connection carries the principal.
  */
 export function graphqlWsOptions(gate: WebSocketGate, config: StevedoreConfig) {
   return {

@@ -1,14 +1,21 @@
 import { GraphQLError } from 'graphql';
-import { httpStatusOf, type DomainError } from '#libs/errors';
+import { httpStatusOf, RateLimitedError, type DomainError } from '#libs/errors';
 
 /**
- * How an Apollo plugin refuses an operation before it runs: the domain error travels as the
- * original error (the formatter keeps its code), its code's HTTP status and any headers as
- * Apollo's `extensions.http`.
+ * The one way GraphQL refuses an operation before it runs, over HTTP and graphql-ws alike: the
+ * domain error travels as the original error with its code; over HTTP, Apollo answers with the
+ * code's status and any headers it calls for (Retry-After), from `extensions.http`.
  */
-export function operationRefusal(error: DomainError, headers: Record<string, string> = {}): GraphQLError {
+export function operationRefusal(error: DomainError): GraphQLError {
+  const headers = new Map<string, string>();
+  if (error instanceof RateLimitedError) headers.set('retry-after', String(error.retryAfterSeconds));
   return new GraphQLError(error.message, {
     originalError: error,
-    extensions: { http: { status: httpStatusOf(error.code), headers: new Map(Object.entries(headers)) } },
+    extensions: { code: error.code, http: { status: httpStatusOf(error.code), headers } },
   });
+}
+
+/** graphql-ws sends errors as they are: the code alone, without Apollo's HTTP instructions. */
+export function socketRefusal(error: DomainError): GraphQLError {
+  return new GraphQLError(error.message, { extensions: { code: error.code } });
 }

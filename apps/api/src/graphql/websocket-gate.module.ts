@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { RateLimitModule } from '#libs/rate-limit';
 import { GraphQLWebSocketServer } from './graphql-ws.server.js';
 import { WebSocketGate } from './websocket-gate.js';
 
@@ -8,7 +7,6 @@ import { WebSocketGate } from './websocket-gate.js';
  * runs every connection through the gate; the shutdown closes them.
  */
 @Module({
-  imports: [RateLimitModule],
   providers: [WebSocketGate, GraphQLWebSocketServer],
   exports: [WebSocketGate],
 })

@@ -1,15 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
-import { getOperationAST, GraphQLError, parse, type DocumentNode } from 'graphql';
+import { getOperationAST, parse, type DocumentNode, type GraphQLError } from 'graphql';
 import type { Context, SubscribePayload } from 'graphql-ws';
 import type { WebSocket } from 'ws';
 import { TokenAuthenticator, type Principal } from '#libs/auth';
 import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
-import { RateLimitedError } from '#libs/errors';
-import { REQUEST_QUOTA, type RequestQuota } from '#libs/rate-limit';
-import { ChangeAudit } from '../audit/change-audit.js';
-import { operationBudget, type OperationBudget } from './operation-budget.js';
+import { DomainError } from '#libs/errors';
+import { AdmissionChain } from '../operations/admission-chain.js';
+import { documentCall } from './document-operations.js';
+import { socketRefusal } from './operation-refusal.js';
 
 /** What graphql-ws keeps per connection: the socket, and who authenticated in connection_init. */
 export type SocketExtra = { socket: WebSocket; principal?: Principal; counted?: boolean };
@@ -24,8 +24,8 @@ export const WS_GOING_AWAY = 1001;
 /**
  * HTTP middleware and Apollo plugins never see a WebSocket's messages, so graphql-ws connections
  * get their own door: a token in connection_init, a bound on connections per token and on live
- * subscriptions per connection, and the same per-token budget as HTTP for each operation.
- * Connection counts are per api replica.
+ * subscriptions per connection, and each operation through the admission chain's budget, as
+ * over HTTP (root fields are then admitted as they run). Connection counts are per api replica.
  */
 @Injectable()
 export class WebSocketGate {
@@ -37,8 +37,7 @@ export class WebSocketGate {
   constructor(
     private readonly authenticator: TokenAuthenticator,
     @Inject(STEVEDORE_CONFIG) config: StevedoreConfig,
-    @Inject(REQUEST_QUOTA) private readonly quota: RequestQuota,
-    private readonly changes: ChangeAudit,
+    private readonly chain: AdmissionChain,
     private readonly moduleRef: ModuleRef,
   ) {
     this.limits = config.websocket;
@@ -109,43 +108,36 @@ export class WebSocketGate {
     const live = Object.keys(context.subscriptions).length;
     if (live > this.limits.maxSubscriptionsPerConnection) {
       return [
-        refusal(
-          `Too many subscriptions on this connection (at most ${this.limits.maxSubscriptionsPerConnection}).`,
+        socketRefusal(
+          new DomainError(
+            'RATE_LIMITED',
+            `Too many subscriptions on this connection (at most ${this.limits.maxSubscriptionsPerConnection}).`,
+          ),
         ),
       ];
     }
-    const budget = budgetOf(payload);
-    if (!budget || !extra.principal) return undefined;
-    const decision = await this.quota.consume(extra.principal.fingerprint, budget.kind, budget.cost);
-    if (decision.allowed) return undefined;
-    if (budget.kind === 'mutation') {
-      // The schema exists by the time a socket can subscribe (it is built before the app listens).
-      const { schema } = this.moduleRef.get(GraphQLSchemaHost, { strict: false });
-      await this.changes.recordBudgetRefusal(
-        this.changes.describeMutation(
-          schema,
-          budget.rootFields,
-          payload.variables ?? undefined,
-          extra.principal,
-        ),
+    const document = parsed(payload.query);
+    const operation = document && getOperationAST(document, payload.operationName ?? undefined);
+    // A document that does not parse or names no operation is left to graphql-ws to refuse.
+    if (!document || !operation) return undefined;
+    // The schema exists by the time a socket can subscribe (it is built before the app listens).
+    const { schema } = this.moduleRef.get(GraphQLSchemaHost, { strict: false });
+    try {
+      await this.chain.budget(
+        documentCall(schema, operation, document, payload.variables ?? undefined, extra.principal),
       );
+      return undefined;
+    } catch (error) {
+      if (error instanceof DomainError) return [socketRefusal(error)];
+      throw error;
     }
-    return [refusal(new RateLimitedError(decision.retryAfterSeconds, `${budget.kind} operations`).message)];
   }
 }
 
-function refusal(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'RATE_LIMITED' } });
-}
-
-/** As over HTTP; a document that does not parse is left to graphql-ws to refuse. */
-function budgetOf(payload: SubscribePayload): OperationBudget | undefined {
-  let document: DocumentNode;
+function parsed(query: string): DocumentNode | undefined {
   try {
-    document = parse(payload.query);
+    return parse(query);
   } catch {
     return undefined;
   }
-  const operation = getOperationAST(document, payload.operationName ?? undefined);
-  return operation ? operationBudget(operation, document) : undefined;
 }

@@ -2,7 +2,6 @@ import { Controller, Get, Headers, Inject, ServiceUnavailableException, UseFilte
 import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { TokenAuthenticator } from '#libs/auth';
-import { Public } from '../auth/auth.decorators.js';
 import { LiveCatalogue } from '#libs/catalogue';
 import { DOCKER_ENGINE, type DockerEngine } from '#libs/docker';
 import { JOB_QUEUE, RedisProbe, type JobQueue } from '#libs/jobs';
@@ -28,7 +27,6 @@ function ApiUnreadableRequestResponse(): MethodDecorator {
  * fails (raw daemon and Redis errors) and the queue's counts; others get the status alone.
  */
 @ApiTags('health')
-@Public()
 @UseFilters(HealthCheckFilter)
 @Controller('health')
 export class HealthController {

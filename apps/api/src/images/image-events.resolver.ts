@@ -3,6 +3,8 @@ import { Resolver, Subscription } from '@nestjs/graphql';
 import { PubSub } from 'graphql-subscriptions';
 import { LiveCatalogue, type CatalogueImageEvent } from '#libs/catalogue';
 import { ImageEvent } from './models/image-event.model.js';
+import { Serves } from '../operations/serves.decorator.js';
+import { imageEvents } from './image.operations.js';
 
 const IMAGE_EVENTS = 'imageEvents';
 
@@ -28,9 +30,8 @@ export class ImageEventsResolver implements OnModuleInit, OnModuleDestroy {
     this.unsubscribe?.();
   }
 
-  @Subscription(() => ImageEvent, {
-    description: 'Image events of the Docker host (pull, push, tag, untag, delete, import, load).',
-  })
+  @Subscription(() => ImageEvent, { description: imageEvents.description })
+  @Serves(imageEvents)
   imageEvents() {
     return this.pubSub.asyncIterableIterator(IMAGE_EVENTS);
   }

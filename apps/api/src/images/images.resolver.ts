@@ -10,6 +10,15 @@ import { Image } from './models/image.model.js';
 import { LayerConnection } from './models/layer-connection.model.js';
 import { Layer } from './models/layer.model.js';
 import { Tag } from './models/tag.model.js';
+import { Serves } from '../operations/serves.decorator.js';
+import {
+  diskUsage,
+  inspectImage,
+  inspectLayer,
+  listImages,
+  listLayers,
+  listTags,
+} from './image.operations.js';
 import { ContainerUsageLoader } from './container-usage.loader.js';
 
 type GraphQLContext = { req?: object };
@@ -21,10 +30,8 @@ export class ImagesResolver {
     private readonly containerUsage: ContainerUsageLoader,
   ) {}
 
-  @Query(() => ImageConnection, {
-    description:
-      'Local images of the Docker host, like `docker image ls` (with `all: true`, like `docker image ls -a`).',
-  })
+  @Query(() => ImageConnection, { description: listImages.description })
+  @Serves(listImages)
   async images(@Args() args: ImagesArgs, @Context() context: GraphQLContext): Promise<ImageConnection> {
     const { all, ...filter } = args.filter ?? {};
     const page = (await this.snapshotOf(context)).search({
@@ -37,19 +44,15 @@ export class ImagesResolver {
     return { totalCount: page.totalCount, nodes: page.nodes.map(toImage), pageInfo: { ...page.pageInfo } };
   }
 
-  @Query(() => Image, {
-    nullable: true,
-    description:
-      'One image by anything `docker image inspect` accepts: name[:tag], name@digest, full id, or a unique id prefix. Null when absent.',
-  })
+  @Query(() => Image, { nullable: true, description: inspectImage.description })
+  @Serves(inspectImage)
   async image(@Args('ref') ref: string, @Context() context: GraphQLContext): Promise<Image | null> {
     const record = (await this.snapshotOf(context)).find(ref);
     return record ? toImage(record) : null;
   }
 
-  @Query(() => [Tag], {
-    description: 'Local tags, optionally of one repository (familiar or normalised name).',
-  })
+  @Query(() => [Tag], { description: listTags.description })
+  @Serves(listTags)
   async tags(
     @Context() context: GraphQLContext,
     @Args('repository', { type: () => String, nullable: true }) repository?: string,
@@ -64,15 +67,15 @@ export class ImagesResolver {
     });
   }
 
-  @Query(() => LayerConnection, {
-    description: 'Every layer on the host once, by chain id, with the images that share it.',
-  })
+  @Query(() => LayerConnection, { description: listLayers.description })
+  @Serves(listLayers)
   async layers(@Args() args: LayersArgs, @Context() context: GraphQLContext): Promise<LayerConnection> {
     const page = (await this.snapshotOf(context)).searchLayers(args);
     return { totalCount: page.totalCount, nodes: page.nodes.map(toLayer), pageInfo: { ...page.pageInfo } };
   }
 
-  @Query(() => Layer, { nullable: true })
+  @Query(() => Layer, { nullable: true, description: inspectLayer.description })
+  @Serves(inspectLayer)
   async layer(
     @Args('chainId', { type: () => ID }) chainId: string,
     @Context() context: GraphQLContext,
@@ -81,7 +84,8 @@ export class ImagesResolver {
     return record ? toLayer(record) : null;
   }
 
-  @Query(() => DiskUsage, { description: 'Like `docker system df` for images.' })
+  @Query(() => DiskUsage, { description: diskUsage.description })
+  @Serves(diskUsage)
   async diskUsage(@Context() context: GraphQLContext): Promise<DiskUsage> {
     return { ...(await this.snapshotOf(context)).diskUsage };
   }

@@ -9,6 +9,16 @@ import { JobConnection } from './models/job-connection.model.js';
 import { toJob } from './models/job.mapper.js';
 import { Job, JobKind } from './models/job.model.js';
 import type { JobKind as JobKindName } from '#libs/jobs';
+import { Serves } from '../operations/serves.decorator.js';
+import {
+  cancelJob,
+  followJob,
+  followJobs,
+  inspectJob,
+  listJobs,
+  pullImage,
+  pushImage,
+} from './job.operations.js';
 
 @Resolver(() => Job)
 export class JobsResolver {
@@ -17,50 +27,50 @@ export class JobsResolver {
     private readonly updates: JobUpdates,
   ) {}
 
-  @Query(() => Job, { nullable: true })
+  @Query(() => Job, { nullable: true, description: inspectJob.description })
+  @Serves(inspectJob)
   async job(@Args('id', { type: () => ID }) id: string): Promise<Job | null> {
     const record = await this.imageJobs.get(id);
     return record ? toJob(record) : null;
   }
 
-  @Query(() => JobConnection)
+  @Query(() => JobConnection, { description: listJobs.description })
+  @Serves(listJobs)
   async jobs(@Args() args: JobsArgs): Promise<JobConnection> {
     const page = await this.imageJobs.list({ ...args.filter, first: args.first, after: args.after });
     return { totalCount: page.totalCount, nodes: page.nodes.map(toJob), pageInfo: { ...page.pageInfo } };
   }
 
-  @Mutation(() => Job, {
-    description:
-      'Queues a pull (`docker image pull`). The tag defaults to latest. Identical queued or running pulls return the same job.',
-  })
+  @Mutation(() => Job, { description: pullImage.description })
+  @Serves(pullImage)
   async pullImage(@Args('input') input: PullImageInput, @CurrentPrincipal() caller: Principal): Promise<Job> {
     return toJob(await this.imageJobs.pull(input, callerOf(caller)));
   }
 
-  @Mutation(() => Job, {
-    description:
-      "Queues a push (`docker image push`): the reference's tag (default latest), or every local tag of the repository when allTags is true.",
-  })
+  @Mutation(() => Job, { description: pushImage.description })
+  @Serves(pushImage)
   async pushImage(@Args('input') input: PushImageInput, @CurrentPrincipal() caller: Principal): Promise<Job> {
     return toJob(await this.imageJobs.push(input, callerOf(caller)));
   }
 
-  @Mutation(() => Job)
+  @Mutation(() => Job, { description: cancelJob.description })
+  @Serves(cancelJob)
   async cancelJob(@Args('id', { type: () => ID }) id: string): Promise<Job> {
     return toJob(await this.imageJobs.cancel(id));
   }
 
+  @Serves(followJob)
   @Subscription(() => Job, {
-    description:
-      'The job each time its state or progress changes; ends after the job reaches a final state. Emits the current job at once.',
+    description: followJob.description,
     resolve: (record: JobRecord) => toJob(record),
   })
   jobProgress(@Args('id', { type: () => ID }) id: string) {
     return this.updates.follow(id);
   }
 
+  @Serves(followJobs)
   @Subscription(() => Job, {
-    description: 'Every job change on the service.',
+    description: followJobs.description,
     resolve: (record: JobRecord) => toJob(record),
   })
   jobUpdates(@Args('kind', { type: () => JobKind, nullable: true }) kind?: JobKindName) {

@@ -1,15 +1,13 @@
 import { Controller, Get, Header, Headers, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Public } from '../auth/auth.decorators.js';
 import { ApiProblemResponses } from '../errors/api-problem-responses.decorator.js';
 import { MetricsAccess } from './metrics-access.js';
 import { ProcessGroupMetrics } from './process-group-metrics.js';
 
 @ApiTags('operations')
 @ApiBearerAuth()
-// Not an API token route: MetricsAccess checks the admin role or METRICS_TOKEN itself.
-@Public()
+// An open route (OPEN_ROUTES): MetricsAccess checks the admin role or METRICS_TOKEN itself.
 @Controller('metrics')
 export class MetricsController {
   constructor(

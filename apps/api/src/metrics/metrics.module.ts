@@ -29,7 +29,7 @@ import { StateGauges } from './state-gauges.js';
     StateGauges,
     ProcessGroupMetrics,
   ],
-  exports: [ProcessGroupMetrics],
+  exports: [ProcessGroupMetrics, RequestMetrics],
   controllers: [MetricsController],
 })
 export class MetricsModule implements NestModule {

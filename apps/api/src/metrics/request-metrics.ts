@@ -1,15 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import { METRIC_PREFIX, METRICS_REGISTRY } from './metrics-registry.js';
 
 /**
- * The request duration histograms, defined once (a metric name registers once per registry) for
- * the middleware and the Apollo plugin that observe them.
+ * The request metrics, defined once (a metric name registers once per registry) for the
+ * middleware, the Apollo plugin and the admission chain that observe them.
  */
 @Injectable()
 export class RequestMetrics {
   readonly http: Histogram<'method' | 'route' | 'status'>;
   readonly graphql: Histogram<'operation' | 'outcome'>;
+  readonly operations: Counter<'operation' | 'outcome'>;
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
     this.http = new Histogram({
@@ -21,6 +22,12 @@ export class RequestMetrics {
     this.graphql = new Histogram({
       name: `${METRIC_PREFIX}graphql_request_duration_seconds`,
       help: 'GraphQL operations over HTTP by operation type (query, mutation, unknown) and outcome (ok, error)',
+      labelNames: ['operation', 'outcome'],
+      registers: [registry],
+    });
+    this.operations = new Counter({
+      name: `${METRIC_PREFIX}operations_total`,
+      help: 'Declared operations by name and outcome (ok, or the error code), over every transport, refusals included',
       labelNames: ['operation', 'outcome'],
       registers: [registry],
     });

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AuditAs } from '../../audit/audit.interceptor.js';
-import { ApiProblemResponses } from '../../errors/api-problem-responses.decorator.js';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Serves } from '../../operations/serves.decorator.js';
+import { pruneImages, removeImage, renameImage, tagImage, untagImage } from '../image.operations.js';
 import { PruneImagesArgs, RemoveImageQuery, TagTargetBody } from '../dto/image-change.args.js';
 import { ImageChangesService } from '../image-changes.service.js';
 import { PruneReport, RemovalReport } from '../models/change-report.model.js';
@@ -17,27 +17,15 @@ export class ImageChangesController {
 
   @Post('images/prune')
   @HttpCode(200)
-  @AuditAs('pruneImages')
-  @ApiOperation({ summary: 'docker image prune [-a]; dryRun reports without deleting' })
+  @Serves(pruneImages)
   @ApiOkResponse({ type: PruneReport })
-  @ApiProblemResponses('BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'DOCKER_UNAVAILABLE')
   prune(@Body() body: PruneImagesArgs): Promise<PruneReport> {
     return this.changes.prune({ ...body, all: body.all ?? false, dryRun: body.dryRun ?? false });
   }
 
   @Post('images/:ref/tags')
-  @AuditAs('tagImage')
-  @ApiOperation({ summary: 'docker image tag {ref} {target}' })
+  @Serves(tagImage)
   @ApiOkResponse({ type: TagDto })
-  @ApiProblemResponses(
-    'INVALID_REFERENCE',
-    'BAD_USER_INPUT',
-    'IMAGE_NOT_FOUND',
-    'AMBIGUOUS_REFERENCE',
-    'UNAUTHENTICATED',
-    'FORBIDDEN',
-    'DOCKER_UNAVAILABLE',
-  )
   async tag(@Param('ref') ref: string, @Body() body: TagTargetBody): Promise<TagDto> {
     const { tag } = await this.changes.tag(ref, body.target);
     return toTagDto(tag);
@@ -45,53 +33,23 @@ export class ImageChangesController {
 
   @Post('images/:ref/rename')
   @HttpCode(200)
-  @AuditAs('renameImage')
-  @ApiOperation({ summary: 'Tag {ref} as {target}, then untag {ref}' })
+  @Serves(renameImage)
   @ApiOkResponse({ type: TagDto })
-  @ApiProblemResponses(
-    'INVALID_REFERENCE',
-    'BAD_USER_INPUT',
-    'IMAGE_NOT_FOUND',
-    'IMAGE_IN_USE',
-    'UNAUTHENTICATED',
-    'FORBIDDEN',
-    'DOCKER_UNAVAILABLE',
-  )
   async rename(@Param('ref') ref: string, @Body() body: TagTargetBody): Promise<TagDto> {
     const { tag } = await this.changes.rename(ref, body.target);
     return toTagDto(tag);
   }
 
   @Delete('tags/:ref')
-  @AuditAs('untagImage')
-  @ApiOperation({ summary: 'Remove one tag; the image stays while other tags or containers hold it' })
+  @Serves(untagImage)
   @ApiOkResponse({ type: RemovalReport })
-  @ApiProblemResponses(
-    'INVALID_REFERENCE',
-    'IMAGE_NOT_FOUND',
-    'IMAGE_IN_USE',
-    'UNAUTHENTICATED',
-    'FORBIDDEN',
-    'DOCKER_UNAVAILABLE',
-  )
   untag(@Param('ref') ref: string): Promise<RemovalReport> {
     return this.changes.untag(ref);
   }
 
   @Delete('images/:ref')
-  @AuditAs('removeImage')
-  @ApiOperation({ summary: 'docker image rm' })
+  @Serves(removeImage)
   @ApiOkResponse({ type: RemovalReport })
-  @ApiProblemResponses(
-    'INVALID_REFERENCE',
-    'IMAGE_NOT_FOUND',
-    'AMBIGUOUS_REFERENCE',
-    'IMAGE_IN_USE',
-    'IMAGE_HAS_MULTIPLE_TAGS',
-    'UNAUTHENTICATED',
-    'FORBIDDEN',
-    'DOCKER_UNAVAILABLE',
-  )
   remove(@Param('ref') ref: string, @Query() query: RemoveImageQuery): Promise<RemovalReport> {
     return this.changes.remove(ref, {
       force: query.force ?? false,

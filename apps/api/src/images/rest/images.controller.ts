@@ -1,31 +1,15 @@
 import { Controller, Get, Inject, Param, Query, Res, StreamableFile } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiProduces,
-  ApiQuery,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Readable } from 'node:stream';
 import type { Response } from 'express';
-import { RequiresRole } from '../../auth/auth.decorators.js';
 import { DOCKER_ENGINE, type DockerEngine } from '#libs/docker';
 import { LiveCatalogue, type CatalogueSnapshot, type ImageRecord } from '#libs/catalogue';
 import { ImageNotFoundError } from '#libs/errors';
-import { ApiProblemResponses } from '../../errors/api-problem-responses.decorator.js';
+import { Serves } from '../../operations/serves.decorator.js';
+import { exportImages, imageHistory, imageLayers, inspectImage, listImages } from '../image.operations.js';
 import { toHistoryEntryDto, toImageDto, toImageLayerDto } from './image-rest.mapper.js';
 import { HistoryEntryDto, ImageDto, ImageListDto, LayerDto } from './image.dto.js';
 import { ListImagesQuery } from './list-images.query.js';
-
-const LOOKUP_PROBLEMS = [
-  'INVALID_REFERENCE',
-  'IMAGE_NOT_FOUND',
-  'AMBIGUOUS_REFERENCE',
-  'UNAUTHENTICATED',
-  'DOCKER_UNAVAILABLE',
-] as const;
 
 function ApiImageRef(): MethodDecorator {
   return ApiParam({
@@ -45,9 +29,8 @@ export class ImagesController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Local images, like docker image ls' })
+  @Serves(listImages)
   @ApiOkResponse({ type: ImageListDto })
-  @ApiProblemResponses('BAD_USER_INPUT', 'UNAUTHENTICATED', 'DOCKER_UNAVAILABLE')
   async list(@Query() query: ListImagesQuery): Promise<ImageListDto> {
     const page = (await this.catalogue.current()).search({
       filter: {
@@ -68,42 +51,34 @@ export class ImagesController {
   }
 
   @Get(':ref')
-  @ApiOperation({ summary: 'One image, like docker image inspect' })
+  @Serves(inspectImage)
   @ApiImageRef()
   @ApiOkResponse({ type: ImageDto })
-  @ApiProblemResponses(...LOOKUP_PROBLEMS)
   async get(@Param('ref') ref: string): Promise<ImageDto> {
     const { image } = await this.lookUp(ref);
     return toImageDto(image);
   }
 
   @Get(':ref/history')
-  @ApiOperation({ summary: 'Build history, newest first, like docker image history --no-trunc' })
+  @Serves(imageHistory)
   @ApiImageRef()
   @ApiOkResponse({ type: [HistoryEntryDto] })
-  @ApiProblemResponses(...LOOKUP_PROBLEMS)
   async history(@Param('ref') ref: string): Promise<HistoryEntryDto[]> {
     const { image } = await this.lookUp(ref);
     return image.history.map(toHistoryEntryDto);
   }
 
   @Get(':ref/layers')
-  @ApiOperation({ summary: 'Read-only layers, base first, each with the local images sharing it' })
+  @Serves(imageLayers)
   @ApiImageRef()
   @ApiOkResponse({ type: [LayerDto] })
-  @ApiProblemResponses(...LOOKUP_PROBLEMS)
   async layers(@Param('ref') ref: string): Promise<LayerDto[]> {
     const { image, snapshot } = await this.lookUp(ref);
     return image.layers.map((layer) => toImageLayerDto(layer, snapshot));
   }
 
   @Get(':ref/export')
-  // Whole images leave the host, secrets baked into layers included: `write` unless EXPORT_ROLE=read.
-  @RequiresRole((config) => config.jobs.exportRole)
-  @ApiOperation({
-    summary:
-      'docker image save: a tar stream of this image (and of each extra ref), not buffered; needs the write role unless EXPORT_ROLE=read',
-  })
+  @Serves(exportImages)
   @ApiImageRef()
   @ApiQuery({
     name: 'ref',
@@ -118,7 +93,6 @@ export class ImagesController {
       'A docker save archive of the images, sent as Content-Disposition: attachment; filename="images.tar"',
     content: { 'application/x-tar': { schema: { type: 'string', format: 'binary' } } },
   })
-  @ApiProblemResponses(...LOOKUP_PROBLEMS, 'FORBIDDEN')
   async export(
     @Param('ref') ref: string,
     @Query('ref') more: string | string[] | undefined,

@@ -19,7 +19,6 @@ import {
   ApiBody,
   ApiConsumes,
   ApiOkResponse,
-  ApiOperation,
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
@@ -28,8 +27,16 @@ import { fromEvent, map, takeUntil, type Observable } from 'rxjs';
 import type { Principal } from '#libs/auth';
 import { JobNotFoundError } from '#libs/errors';
 import { callerOf, CurrentPrincipal } from '../../auth/current-principal.decorator.js';
-import { AuditAs } from '../../audit/audit.interceptor.js';
-import { ApiProblemResponses } from '../../errors/api-problem-responses.decorator.js';
+import { Serves } from '../../operations/serves.decorator.js';
+import {
+  cancelJob,
+  followJob,
+  importImages,
+  inspectJob,
+  listJobs,
+  pullImage,
+  pushImage,
+} from '../job.operations.js';
 import { PullImageInput, PushImageInput } from '../dto/job.inputs.js';
 import { ImageJobsService } from '../image-jobs.service.js';
 import { JobUpdates } from '../job-updates.js';
@@ -51,17 +58,9 @@ export class JobsController {
   ) {}
 
   @Post('images/pull')
-  @AuditAs('pullImage')
+  @Serves(pullImage)
   @HttpCode(202)
-  @ApiOperation({ summary: 'Queue a pull, like docker image pull; identical pending pulls share one job' })
   @ApiAcceptedResponse({ type: JobDto, description: 'Location: /api/v1/jobs/{id}' })
-  @ApiProblemResponses(
-    'BAD_USER_INPUT',
-    'INVALID_REFERENCE',
-    'UNAUTHENTICATED',
-    'FORBIDDEN',
-    'QUEUE_UNAVAILABLE',
-  )
   async pull(
     @Body() input: PullImageInput,
     @CurrentPrincipal() caller: Principal,
@@ -71,18 +70,9 @@ export class JobsController {
   }
 
   @Post('images/push')
-  @AuditAs('pushImage')
+  @Serves(pushImage)
   @HttpCode(202)
-  @ApiOperation({ summary: 'Queue a push, like docker image push (allTags: docker image push --all-tags)' })
   @ApiAcceptedResponse({ type: JobDto, description: 'Location: /api/v1/jobs/{id}' })
-  @ApiProblemResponses(
-    'BAD_USER_INPUT',
-    'INVALID_REFERENCE',
-    'IMAGE_NOT_FOUND',
-    'UNAUTHENTICATED',
-    'FORBIDDEN',
-    'QUEUE_UNAVAILABLE',
-  )
   async push(
     @Body() input: PushImageInput,
     @CurrentPrincipal() caller: Principal,
@@ -93,14 +83,10 @@ export class JobsController {
 
   @Post('images/import')
   @HttpCode(202)
-  @AuditAs('importImages')
-  @ApiOperation({
-    summary: 'Upload a docker save archive (the request body, streamed) and load it as a job of kind LOAD',
-  })
+  @Serves(importImages)
   @ApiConsumes('application/x-tar', 'application/octet-stream')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   @ApiAcceptedResponse({ type: JobDto, description: 'Location: /api/v1/jobs/{id}' })
-  @ApiProblemResponses('BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'QUEUE_UNAVAILABLE')
   async import(
     @Req() request: Request,
     @CurrentPrincipal() caller: Principal,
@@ -110,18 +96,16 @@ export class JobsController {
   }
 
   @Get('jobs')
-  @ApiOperation({ summary: 'Jobs, newest first' })
+  @Serves(listJobs)
   @ApiOkResponse({ type: JobListDto })
-  @ApiProblemResponses('BAD_USER_INPUT', 'INVALID_REFERENCE', 'UNAUTHENTICATED', 'QUEUE_UNAVAILABLE')
   async list(@Query() query: ListJobsQuery): Promise<JobListDto> {
     const page = await this.jobs.list({ ...query, first: query.first ?? 50 });
     return { totalCount: page.totalCount, nodes: page.nodes.map(toJob), pageInfo: { ...page.pageInfo } };
   }
 
   @Get('jobs/:id')
-  @ApiOperation({ summary: 'One job: its state, progress and result' })
+  @Serves(inspectJob)
   @ApiOkResponse({ type: JobDto })
-  @ApiProblemResponses('JOB_NOT_FOUND', 'UNAUTHENTICATED', 'QUEUE_UNAVAILABLE')
   async get(@Param('id') id: string): Promise<JobDto> {
     const record = await this.jobs.get(id);
     if (!record) throw new JobNotFoundError(id);
@@ -129,33 +113,22 @@ export class JobsController {
   }
 
   @Delete('jobs/:id')
-  @AuditAs('cancelJob')
-  @ApiOperation({ summary: 'Cancel a queued or active job' })
+  @Serves(cancelJob)
   @ApiOkResponse({ type: JobDto })
-  @ApiProblemResponses(
-    'JOB_NOT_FOUND',
-    'JOB_NOT_CANCELLABLE',
-    'UNAUTHENTICATED',
-    'FORBIDDEN',
-    'QUEUE_UNAVAILABLE',
-  )
   async cancel(@Param('id') id: string): Promise<JobDto> {
     return toJob(await this.jobs.cancel(id));
   }
 
   @Get('jobs/:id/events')
+  @Serves(followJob)
   @UseGuards(JobExistsGuard)
   @Sse()
-  @ApiOperation({
-    summary: 'Server-Sent Events: the job now, then each change, ending after its final state',
-  })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({
     description:
       'An event stream: each event is of type "job", its data the Job (as GET /api/v1/jobs/{id}) in JSON',
     content: { 'text/event-stream': { schema: { type: 'string' } } },
   })
-  @ApiProblemResponses('JOB_NOT_FOUND', 'UNAUTHENTICATED', 'QUEUE_UNAVAILABLE')
   events(@Param('id') id: string): Observable<MessageEvent> {
     // Ends the job's stream as soon as the client leaves, not at the job's next change.
     return fromIterator(() => this.updates.follow(id)).pipe(

@@ -1,0 +1,77 @@
+import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { GqlExecutionContext, type GqlContextType } from '@nestjs/graphql';
+import type { Request } from 'express';
+import { concatMap, from, Observable } from 'rxjs';
+import type { Principal } from '#libs/auth';
+import { AdmissionChain, type OperationCall } from './admission-chain.js';
+import type { Operation } from './operation.js';
+import { servedOperation } from './serves.decorator.js';
+
+type PrincipalCarrier = { principal?: Principal };
+
+/**
+ * The admission chain as Nest runs it around REST handlers and GraphQL root fields (field
+ * resolvers below them are not operations). GraphQL documents were budgeted before execution,
+ * by the Apollo plugin or the WebSocket gate. Handlers without a declaration are the open routes
+ * (the boot check allows no other).
+ */
+@Injectable()
+export class AdmissionInterceptor implements NestInterceptor {
+  constructor(private readonly chain: AdmissionChain) {}
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    const operation = servedOperation(context.getHandler());
+    if (!operation) return next.handle();
+    const graphql = context.getType<GqlContextType>() === 'graphql';
+    const call = graphql ? graphqlCall(context) : restCall(context);
+    const principal = await this.chain.admit(operation, call, { budgeted: graphql });
+    return settled(next.handle(), this.chain, operation, { ...call, principal });
+  }
+}
+
+function graphqlCall(context: ExecutionContext): OperationCall {
+  const gql = GqlExecutionContext.create(context);
+  return {
+    principal: gql.getContext<{ req?: PrincipalCarrier }>().req?.principal,
+    arguments: () => gql.getArgs(),
+  };
+}
+
+function restCall(context: ExecutionContext): OperationCall {
+  const request = context.switchToHttp().getRequest<Request & PrincipalCarrier>();
+  return {
+    principal: request.principal,
+    arguments: () => ({ ...request.params, ...(request.query as object), ...bodyOf(request) }),
+  };
+}
+
+/** A JSON body's fields; uploads (streams) are not arguments. */
+function bodyOf(request: Request): Record<string, unknown> {
+  const body: unknown = request.body;
+  return body && typeof body === 'object' && !Buffer.isBuffer(body) ? (body as Record<string, unknown>) : {};
+}
+
+/**
+ * Settles once, when the handler answered or failed: streams (an SSE feed, a subscription, an
+ * export) settle at their first value, not at their end.
+ */
+function settled(
+  answer: Observable<unknown>,
+  chain: AdmissionChain,
+  operation: Operation,
+  call: OperationCall,
+): Observable<unknown> {
+  let done = false;
+  const settle = (error?: unknown) => {
+    if (done) return Promise.resolve();
+    done = true;
+    return chain.settle(operation, call, error);
+  };
+  return new Observable<unknown>((subscriber) =>
+    answer.pipe(concatMap((value) => from(settle().then(() => value)))).subscribe({
+      next: (value) => subscriber.next(value),
+      error: (error: unknown) => void settle(error).then(() => subscriber.error(error)),
+      complete: () => void settle().then(() => subscriber.complete()),
+    }),
+  );
+}
