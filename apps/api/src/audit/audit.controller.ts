@@ -1,19 +1,10 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AUDIT_LOG, type AuditLog } from '#libs/audit';
-import { PageQuery } from '../common/page.args.js';
+import { AuditLogArgs } from './audit-log.args.js';
 import { Serves } from '../operations/serves.decorator.js';
 import { readAuditLog } from './audit.operations.js';
 import { AuditConnection } from './audit-entry.model.js';
-
-export class AuditQuery extends PageQuery {
-  @ApiPropertyOptional({ example: 'removeImage' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
-  operation?: string;
-}
 
 @ApiTags('audit')
 @ApiBearerAuth()
@@ -24,12 +15,8 @@ export class AuditController {
   @Get()
   @Serves(readAuditLog)
   @ApiOkResponse({ type: AuditConnection })
-  async list(@Query() query: AuditQuery): Promise<AuditConnection> {
-    const page = await this.audit.list({
-      operation: query.operation,
-      first: query.first ?? 50,
-      after: query.after,
-    });
+  async list(@Query() query: AuditLogArgs): Promise<AuditConnection> {
+    const page = await this.audit.list(query);
     return {
       totalCount: page.totalCount,
       nodes: [...page.nodes] as AuditConnection['nodes'],

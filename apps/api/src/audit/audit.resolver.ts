@@ -1,20 +1,10 @@
 import { Inject } from '@nestjs/common';
-import { Args, ArgsType, Field, Query, Resolver } from '@nestjs/graphql';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { Args, Query, Resolver } from '@nestjs/graphql';
 import { AUDIT_LOG, type AuditLog } from '#libs/audit';
 import { Serves } from '../operations/serves.decorator.js';
 import { readAuditLog } from './audit.operations.js';
-import { PageArgs } from '../common/page.args.js';
+import { AuditLogArgs } from './audit-log.args.js';
 import { AuditConnection, AuditEntry } from './audit-entry.model.js';
-
-@ArgsType()
-export class AuditLogArgs extends PageArgs {
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
-  operation?: string;
-}
 
 @Resolver(() => AuditEntry)
 export class AuditResolver {

@@ -3,41 +3,19 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsDate, IsOptional, IsString, MaxLength } from 'class-validator';
 import { DateTimeResolver } from 'graphql-scalars';
+import { toBoolean } from '../../common/query-values.js';
 
-const toBoolean = ({ value }: { value: unknown }) =>
-  value === 'true' ? true : value === 'false' ? false : value;
-
+/** How `removeImage` removes: GraphQL arguments, or the query of DELETE /api/v1/images/{ref}. */
 @ArgsType()
-export class RemoveImageArgs {
-  @Field()
-  @IsString()
-  @MaxLength(1024)
-  ref!: string;
-
+export class RemoveImageOptions {
   @Field(() => Boolean, { nullable: true, defaultValue: false })
-  @IsOptional()
-  @IsBoolean()
-  force: boolean = false;
-
-  @Field(() => Boolean, { nullable: true, defaultValue: false })
-  @IsOptional()
-  @IsBoolean()
-  removeContainers: boolean = false;
-
-  @Field(() => Boolean, { nullable: true, defaultValue: true })
-  @IsOptional()
-  @IsBoolean()
-  prune: boolean = true;
-}
-
-/** REST query of DELETE /api/v1/images/{ref}. */
-export class RemoveImageQuery {
   @ApiPropertyOptional({ default: false })
   @IsOptional()
   @Transform(toBoolean)
   @IsBoolean()
-  force?: boolean;
+  force: boolean = false;
 
+  @Field(() => Boolean, { nullable: true, defaultValue: false })
   @ApiPropertyOptional({
     default: false,
     description: 'remove the stopped containers that use the image first',
@@ -45,13 +23,23 @@ export class RemoveImageQuery {
   @IsOptional()
   @Transform(toBoolean)
   @IsBoolean()
-  removeContainers?: boolean;
+  removeContainers: boolean = false;
 
+  @Field(() => Boolean, { nullable: true, defaultValue: true })
   @ApiPropertyOptional({ default: true, description: 'also delete untagged parents' })
   @IsOptional()
   @Transform(toBoolean)
   @IsBoolean()
-  prune?: boolean;
+  prune: boolean = true;
+}
+
+/** GraphQL names the image among the arguments; REST in the path. */
+@ArgsType()
+export class RemoveImageArgs extends RemoveImageOptions {
+  @Field()
+  @IsString()
+  @MaxLength(1024)
+  ref!: string;
 }
 
 @ArgsType()

@@ -1,10 +1,11 @@
 import type { HistoryRecord, ImageLayer, ImageRecord, LayerRecord, TagRecord } from '#libs/catalogue';
+import { imageConfigView, imageLayerCreated } from '../image-views.js';
 import type { HistoryEntry } from './history-entry.model.js';
 import type { Image } from './image.model.js';
 import type { Layer } from './layer.model.js';
 import type { Tag } from './tag.model.js';
 
-/** Shapes a catalogue record for GraphQL and REST; a tag points back at its image without another lookup. */
+/** Shapes a catalogue record for GraphQL; a tag points back at its image without another lookup. */
 export function toImage(record: ImageRecord): Image {
   const image: Image = {
     id: record.id,
@@ -22,16 +23,7 @@ export function toImage(record: ImageRecord): Image {
     os: record.os,
     variant: record.variant ?? null,
     labels: { ...record.labels },
-    config: {
-      cmd: record.config.cmd ? [...record.config.cmd] : null,
-      entrypoint: record.config.entrypoint ? [...record.config.entrypoint] : null,
-      env: [...record.config.env],
-      workingDir: record.config.workingDir || null,
-      user: record.config.user || null,
-      exposedPorts: [...record.config.exposedPorts],
-      volumes: [...record.config.volumes],
-      labels: { ...record.config.labels },
-    },
+    config: imageConfigView(record.config),
     layers: record.layers.map(toImageLayer),
     history: record.history.map(toHistoryEntry),
   };
@@ -58,7 +50,7 @@ export function toImageLayer(layer: ImageLayer): Layer {
     position: layer.position,
     size: layer.size,
     createdBy: layer.createdBy,
-    created: layer.created === null ? null : new Date(layer.created * 1000),
+    created: imageLayerCreated(layer),
   };
 }
 

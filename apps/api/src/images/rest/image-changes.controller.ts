@@ -2,7 +2,7 @@ import { Body, Controller, Delete, HttpCode, Param, Post, Query } from '@nestjs/
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Serves } from '../../operations/serves.decorator.js';
 import { pruneImages, removeImage, renameImage, tagImage, untagImage } from '../image.operations.js';
-import { PruneImagesArgs, RemoveImageQuery, TagTargetBody } from '../dto/image-change.args.js';
+import { PruneImagesArgs, RemoveImageOptions, TagTargetBody } from '../dto/image-change.args.js';
 import { ImageChangesService } from '../image-changes.service.js';
 import { PruneReport, RemovalReport } from '../models/change-report.model.js';
 import { toTagDto } from './image-rest.mapper.js';
@@ -20,7 +20,7 @@ export class ImageChangesController {
   @Serves(pruneImages)
   @ApiOkResponse({ type: PruneReport })
   prune(@Body() body: PruneImagesArgs): Promise<PruneReport> {
-    return this.changes.prune({ ...body, all: body.all ?? false, dryRun: body.dryRun ?? false });
+    return this.changes.prune(body);
   }
 
   @Post('images/:ref/tags')
@@ -50,11 +50,7 @@ export class ImageChangesController {
   @Delete('images/:ref')
   @Serves(removeImage)
   @ApiOkResponse({ type: RemovalReport })
-  remove(@Param('ref') ref: string, @Query() query: RemoveImageQuery): Promise<RemovalReport> {
-    return this.changes.remove(ref, {
-      force: query.force ?? false,
-      removeContainers: query.removeContainers ?? false,
-      prune: query.prune ?? true,
-    });
+  remove(@Param('ref') ref: string, @Query() options: RemoveImageOptions): Promise<RemovalReport> {
+    return this.changes.remove(ref, options);
   }
 }

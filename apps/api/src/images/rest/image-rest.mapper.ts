@@ -1,46 +1,79 @@
-import type { CatalogueSnapshot, ImageLayer, ImageRecord, LayerRecord, TagRecord } from '#libs/catalogue';
-import { toHistoryEntry, toImage, toImageLayer, toLayer } from '../models/image.mapper.js';
-import type { Layer } from '../models/layer.model.js';
+import type {
+  CatalogueSnapshot,
+  HistoryRecord,
+  ImageLayer,
+  ImageRecord,
+  LayerRecord,
+  TagRecord,
+} from '#libs/catalogue';
+import { imageConfigView, imageLayerCreated } from '../image-views.js';
 import type { HistoryEntryDto, ImageDto, LayerDto, TagDto } from './image.dto.js';
 
-/** The GraphQL shape without the tag → image back-pointers, which JSON cannot carry; layers and history have their own routes. */
+/**
+ * REST documents, shaped from catalogue records. JSON carries no back-pointers: a tag holds no
+ * image, a layer its holders' ids; layers and history have routes of their own.
+ */
 export function toImageDto(record: ImageRecord): ImageDto {
-  const {
-    tags: _tags,
-    created,
-    layers: _layers,
-    history: _history,
-    containers: _containers,
-    ...image
-  } = toImage(record);
-  return { ...image, created: created.toISOString(), tags: record.tags.map(toTagDto) };
+  return {
+    id: record.id,
+    shortId: record.shortId,
+    repoTags: [...record.repoTags],
+    repoDigests: [...record.repoDigests],
+    tags: record.tags.map(toTagDto),
+    dangling: record.dangling,
+    official: record.official,
+    created: record.created.toISOString(),
+    size: record.size,
+    sharedSize: record.sharedSize,
+    uniqueSize: record.uniqueSize,
+    architecture: record.architecture,
+    os: record.os,
+    variant: record.variant ?? null,
+    labels: { ...record.labels },
+    config: imageConfigView(record.config),
+  };
 }
 
 /** A layer of one image, as that image's history tells it, with its holders from the snapshot. */
 export function toImageLayerDto(layer: ImageLayer, snapshot: CatalogueSnapshot): LayerDto {
-  return layerDtoOf(toImageLayer(layer), snapshot.layersByChainId.get(layer.chainId)?.imageIds ?? []);
-}
-
-export function toLayerDto(layer: LayerRecord): LayerDto {
-  return layerDtoOf(toLayer(layer), layer.imageIds);
-}
-
-/** The GraphQL layer with its holders as ids, which JSON carries instead of the images. */
-function layerDtoOf({ images: _images, ...layer }: Layer, holders: readonly string[]): LayerDto {
+  const holders = snapshot.layersByChainId.get(layer.chainId)?.imageIds ?? [];
   return {
-    ...layer,
-    created: layer.created?.toISOString() ?? null,
+    diffId: layer.diffId,
+    chainId: layer.chainId,
+    position: layer.position,
+    size: layer.size,
+    createdBy: layer.createdBy,
+    created: imageLayerCreated(layer)?.toISOString() ?? null,
     sharedBy: holders.length,
     images: [...holders],
   };
 }
 
-/** A tag without its back-pointer to the image. */
+export function toLayerDto(layer: LayerRecord): LayerDto {
+  return {
+    diffId: layer.diffId,
+    chainId: layer.chainId,
+    position: layer.position,
+    size: layer.size,
+    createdBy: layer.createdBy,
+    created: layer.created?.toISOString() ?? null,
+    sharedBy: layer.imageIds.length,
+    images: [...layer.imageIds],
+  };
+}
+
 export function toTagDto({ reference, familiar, registry, repository, tag }: TagRecord): TagDto {
   return { reference, familiar, registry, repository, tag };
 }
 
-export function toHistoryEntryDto(record: ImageRecord['history'][number]): HistoryEntryDto {
-  const entry = toHistoryEntry(record);
-  return { ...entry, created: entry.created?.toISOString() ?? null, comment: record.comment };
+export function toHistoryEntryDto(entry: HistoryRecord): HistoryEntryDto {
+  return {
+    id: entry.id,
+    created: entry.created?.toISOString() ?? null,
+    createdBy: entry.createdBy,
+    size: entry.size,
+    comment: entry.comment,
+    emptyLayer: entry.emptyLayer,
+    tags: [...entry.tags],
+  };
 }

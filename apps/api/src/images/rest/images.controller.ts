@@ -44,7 +44,7 @@ export class ImagesController {
         field: query.orderBy,
         direction: query.direction ?? (query.orderBy === 'REFERENCE' ? 'ASC' : 'DESC'),
       },
-      first: query.first ?? 50,
+      first: query.first,
       after: query.after,
     });
     return { totalCount: page.totalCount, nodes: page.nodes.map(toImageDto), pageInfo: { ...page.pageInfo } };

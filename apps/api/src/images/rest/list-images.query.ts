@@ -7,14 +7,11 @@ import {
   type ImageOrderField,
   type OrderDirection,
 } from '#libs/catalogue';
-import { PageQuery } from '../../common/page.args.js';
+import { PageArgs } from '../../common/page.args.js';
+import { toBoolean, toList } from '../../common/query-values.js';
 
-/** Query parameters arrive as strings; these turn `true`/`false` into booleans and reject the rest. */
-const toBoolean = ({ value }: { value: unknown }) =>
-  value === 'true' ? true : value === 'false' ? false : value;
-const toList = ({ value }: { value: unknown }) => (typeof value === 'string' ? [value] : value);
-
-export class ListImagesQuery extends PageQuery {
+/** GET /api/v1/images: the `images` operation's filter and order as flat query parameters. */
+export class ListImagesQuery extends PageArgs {
   @ApiPropertyOptional({ description: "Glob over familiar references, e.g. 'acme/*:1.*'" })
   @IsOptional()
   @IsString()
@@ -59,6 +56,3 @@ export class ListImagesQuery extends PageQuery {
   @IsIn(ORDER_DIRECTIONS)
   direction?: OrderDirection;
 }
-
-/** Layers: 100 to a page unless `first` says otherwise. */
-export class ListLayersQuery extends PageQuery {}

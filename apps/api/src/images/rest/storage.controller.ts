@@ -6,7 +6,7 @@ import { Serves } from '../../operations/serves.decorator.js';
 import { diskUsage, inspectLayer, listLayers } from '../image.operations.js';
 import { toLayerDto } from './image-rest.mapper.js';
 import { DiskUsageDto, LayerDto, LayerListDto } from './image.dto.js';
-import { ListLayersQuery } from './list-images.query.js';
+import { LayersArgs } from '../dto/layers.args.js';
 
 /** Layers of the host and the space they take: what deleting images would really free. */
 @ApiTags('storage')
@@ -18,11 +18,8 @@ export class StorageController {
   @Get('layers')
   @Serves(listLayers)
   @ApiOkResponse({ type: LayerListDto })
-  async layers(@Query() query: ListLayersQuery): Promise<LayerListDto> {
-    const page = (await this.catalogue.current()).searchLayers({
-      first: query.first ?? 100,
-      after: query.after,
-    });
+  async layers(@Query() query: LayersArgs): Promise<LayerListDto> {
+    const page = (await this.catalogue.current()).searchLayers(query);
     return { totalCount: page.totalCount, nodes: page.nodes.map(toLayerDto), pageInfo: { ...page.pageInfo } };
   }
 

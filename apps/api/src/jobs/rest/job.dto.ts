@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { JOB_KINDS, JOB_STATES, type JobKind, type JobState } from '#libs/jobs';
-import { PageQuery } from '../../common/page.args.js';
+import { PageArgs } from '../../common/page.args.js';
 import { PageInfoDto } from '../../images/rest/image.dto.js';
 
 export class LayerProgressDto {
@@ -45,7 +45,8 @@ export class JobListDto {
   @ApiProperty({ type: PageInfoDto }) pageInfo!: PageInfoDto;
 }
 
-export class ListJobsQuery extends PageQuery {
+/** GET /api/v1/jobs: the `jobs` operation's filter as flat query parameters. */
+export class ListJobsQuery extends PageArgs {
   @ApiPropertyOptional({ enum: JOB_STATES })
   @IsOptional()
   @IsIn(JOB_STATES)

@@ -99,7 +99,7 @@ export class JobsController {
   @Serves(listJobs)
   @ApiOkResponse({ type: JobListDto })
   async list(@Query() query: ListJobsQuery): Promise<JobListDto> {
-    const page = await this.jobs.list({ ...query, first: query.first ?? 50 });
+    const page = await this.jobs.list(query);
     return { totalCount: page.totalCount, nodes: page.nodes.map(toJob), pageInfo: { ...page.pageInfo } };
   }
 
