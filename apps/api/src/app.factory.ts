@@ -1,18 +1,19 @@
 import { ValidationPipe, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
 import type { StevedoreConfig } from '#libs/config';
-import type { ApiToken } from '#libs/auth';
+import { TokenAuthenticator, type ApiToken } from '#libs/auth';
 import { BadUserInputError } from '#libs/errors';
 import { PinoNestLogger, ROOT_LOGGER } from '#libs/logging';
 import { AppModule } from './app.module.js';
 import { ProblemDetailsFilter } from './errors/problem-details.filter.js';
-import { withRequestId } from './errors/request-id.js';
-import { accessLog } from './http/access-log.js';
+import { asHook, useHttpEdge } from './http/http-edge.js';
 import { setUpOpenApi } from './http/open-api.js';
+import { acceptUploads, fastifyOptions } from './http/fastify-options.js';
 import { useRequestTimeouts } from './http/request-timeouts.js';
 import { useSecurityHeaders } from './http/security-headers.js';
+import { RequestMetrics } from './metrics/request-metrics.js';
 
 /** Builds the api application, ready to listen; shared by main.ts and the end-to-end tests. */
 export async function createApiApp(
@@ -20,19 +21,29 @@ export async function createApiApp(
   tokens: readonly ApiToken[],
   options: { logDestination?: DestinationStream; prettyLogs?: boolean } = {},
 ): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(
+  const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, tokens, options),
-    // Body parsers are registered below, with the configured size limit.
-    { bufferLogs: true, bodyParser: false },
+    new FastifyAdapter(fastifyOptions(config)),
+    { bufferLogs: true },
   );
-  // First: the body parsers wait for the whole body before the next middleware runs.
-  useRequestTimeouts(app, config);
-  useSecurityHeaders(app);
+  const fastify = app.getHttpAdapter().getInstance();
+  // In this order, before any route: each request's deadline, its security headers, then its id,
+  // caller, log line and metrics.
+  useRequestTimeouts(
+    {
+      getHttpServer: () => app.getHttpServer(),
+      use: (middleware) => fastify.addHook('onRequest', asHook(middleware)),
+    },
+    config,
+  );
+  useSecurityHeaders(fastify);
   app.useLogger(app.get(PinoNestLogger));
-  app.use(accessLog(app.get(ROOT_LOGGER)));
-  app.use(withRequestId);
-  app.useBodyParser('json', { limit: config.http.bodyLimitBytes });
-  app.useBodyParser('urlencoded', { limit: config.http.bodyLimitBytes, extended: true });
+  useHttpEdge(fastify, {
+    authenticator: app.get(TokenAuthenticator),
+    accessLog: app.get(ROOT_LOGGER),
+    metrics: app.get(RequestMetrics),
+  });
+  acceptUploads(fastify);
   enableCors(app, config.http.corsOrigins);
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(

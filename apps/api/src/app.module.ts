@@ -1,4 +1,4 @@
-import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { DestinationStream } from 'pino';
@@ -11,7 +11,7 @@ import { loggingModule } from '#libs/logging';
 import { RateLimitModule } from '#libs/rate-limit';
 import { QueueDashboardModule } from './admin/queue-dashboard.module.js';
 import { AuditApiModule } from './audit/audit-api.module.js';
-import { AuthModule, mountAuthentication } from './auth/auth.module.js';
+import { AuthModule } from './auth/auth.module.js';
 import { currentRequestId } from './errors/request-id.js';
 import { graphqlOptions } from './graphql/graphql.options.js';
 import { GraphqlIdeModule } from './graphql/ide/graphql-ide.module.js';
@@ -25,7 +25,7 @@ import { AdmissionModule } from './operations/admission.module.js';
 import { ShutdownModule } from './shutdown/shutdown.module.js';
 
 @Module({})
-export class AppModule implements NestModule {
+export class AppModule {
   static forRoot(
     config: StevedoreConfig,
     tokens: readonly ApiToken[],
@@ -68,9 +68,5 @@ export class AppModule implements NestModule {
         ...(config.worker.embedded ? [JobRunnerModule] : []),
       ],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    mountAuthentication(consumer);
   }
 }

@@ -72,8 +72,9 @@ function startGroup(app: INestApplication, count: number, env: NodeJS.ProcessEnv
 
 function listen(app: INestApplication, config: StevedoreConfig, reusePort: boolean): Promise<unknown> {
   const options: ListenOptions = { port: config.http.port, host: config.http.host, reusePort };
-  // Nest hands its first argument to http.Server#listen, which takes listen options too.
-  return app.listen(options as unknown as number);
+  // Nest hands listen options to Fastify, and Fastify to http.Server#listen (reusePort included);
+  // the host goes second, or Nest replaces it with none.
+  return app.listen(options as unknown as number, config.http.host);
 }
 
 /** What a replica needs to serve the same api: the same Redis and tokens, and no worker of its own. */

@@ -31,7 +31,8 @@ describe('ImageJobWorker boot check', () => {
       ],
     }).compile();
     try {
-      await module.createNestApplication({ logger: false }).init();
+      module.useLogger(false);
+      await module.init();
     } finally {
       await module.close().catch(() => undefined);
     }

@@ -1,27 +1,31 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
+import { FastifyAdapter as BullBoardFastifyAdapter } from '@bull-board/fastify';
 import { InjectQueue } from '@nestjs/bullmq';
-import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import type { Queue } from 'bullmq';
-import type { Application } from 'express';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { roleAllows } from '#libs/auth';
+import { ForbiddenError, UnauthenticatedError } from '#libs/errors';
 import { IMAGE_QUEUE, JobsModule } from '#libs/jobs';
-import { AdminOnlyMiddleware } from './admin-only.middleware.js';
+import { problemAnswer, sendProblem } from '../errors/problem-details.filter.js';
 import { QUEUE_DASHBOARD_ROUTE } from './queue-dashboard.constants.js';
 
 /**
  * Bull Board over the image queue at /admin/queues (page, JSON API and assets, all served from
  * the installed packages), admin role only. Read-only: retrying, removing or cleaning jobs there
- * would change state outside the audit trail.
- *
- * Built from @bull-board/api and @bull-board/express rather than @bull-board/nestjs: that one is
- * CommonJS and requires @nestjs/common, which Nest 12 ships as ESM only (Jest cannot load it).
+ * would change state outside the audit trail. Not a Nest controller: a Fastify plugin of its own,
+ * so the HTTP edge authenticates its requests and a hook here lets only admins on.
  */
 @Module({ imports: [JobsModule] })
-export class QueueDashboardModule implements NestModule {
-  private readonly serverAdapter = new ExpressAdapter().setBasePath(QUEUE_DASHBOARD_ROUTE);
+export class QueueDashboardModule implements OnModuleInit {
+  private readonly serverAdapter = new BullBoardFastifyAdapter().setBasePath(QUEUE_DASHBOARD_ROUTE);
 
-  constructor(@InjectQueue(IMAGE_QUEUE) queue: Queue) {
+  constructor(
+    @InjectQueue(IMAGE_QUEUE) queue: Queue,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {
     createBullBoard({
       queues: [new BullMQAdapter(queue, { readOnlyMode: true })],
       serverAdapter: this.serverAdapter,
@@ -29,10 +33,28 @@ export class QueueDashboardModule implements NestModule {
     });
   }
 
-  configure(consumer: MiddlewareConsumer): void {
-    const dashboard = this.serverAdapter.getRouter() as Application;
-    // An Express app of its own, which would put back the header helmet removed.
-    dashboard.disable('x-powered-by');
-    consumer.apply(AdminOnlyMiddleware, dashboard).forRoutes(QUEUE_DASHBOARD_ROUTE);
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    if (!fastify) return;
+    const board = this.serverAdapter.registerPlugin();
+    void fastify.register(
+      async (scope) => {
+        scope.addHook('onRequest', adminOnly);
+        await scope.register(board);
+      },
+      { prefix: QUEUE_DASHBOARD_ROUTE },
+    );
   }
+}
+
+/** Answered here: the board's own error handler would write its refusals in its own shape. */
+function adminOnly(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  const principal = request.principal;
+  const refusal = !principal
+    ? new UnauthenticatedError()
+    : roleAllows(principal.role, 'admin')
+      ? null
+      : new ForbiddenError('admin', principal.role);
+  if (!refusal) return done();
+  sendProblem(reply, problemAnswer(refusal, request));
 }

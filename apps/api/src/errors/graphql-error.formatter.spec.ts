@@ -1,21 +1,15 @@
 import { Logger } from '@nestjs/common';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GraphQLError } from 'graphql';
 import { RateLimitedError } from '#libs/errors';
 import { formatGraphQLError } from './graphql-error.formatter.js';
-import { withRequestId } from './request-id.js';
-
-function request(id: string): IncomingMessage {
-  return { headers: { 'x-request-id': id } } as unknown as IncomingMessage;
-}
-const response = { setHeader: () => undefined } as unknown as ServerResponse;
+import { runWithRequestId } from './request-id.js';
 
 describe('formatGraphQLError', () => {
   beforeAll(() => Logger.overrideLogger(false));
 
   it('names the request id of the HTTP request being served in an INTERNAL message', () => {
     let message = '';
-    withRequestId(request('req-formatter-1'), response, () => {
+    runWithRequestId('req-formatter-1', () => {
       message = formatGraphQLError({ message: 'boom' }, new Error('database exploded')).message;
     });
     expect(message).toBe('Internal error; it was logged with request id req-formatter-1.');

@@ -1,51 +1,65 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RateLimitedError } from '#libs/errors';
 import { requestIdOf } from './request-id.js';
 import { toPublicError } from './public-error.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
+const logger = new Logger('Errors');
+
+/** An error answer, ready for any HTTP framework to send. */
+export interface ProblemAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
 /**
- * Turns every exception on an HTTP route into an RFC 9457 problem document carrying a contract
- * code; on the GraphQL endpoint (failures before Apollo runs, such as authentication) into a
- * GraphQL error response. GraphQL resolver errors pass through to the Apollo formatter.
+ * Every exception on an HTTP route as an RFC 9457 problem document carrying a contract code; on
+ * the GraphQL endpoint (failures before Apollo runs, such as authentication) as a GraphQL error
+ * response. The one place an HTTP error answer is written.
  */
+export function problemAnswer(exception: unknown, request: FastifyRequest): ProblemAnswer {
+  const requestId = requestIdOf(request.raw);
+  const url = request.url;
+  const path = url.split('?', 1)[0];
+  const error = toPublicError(exception, requestId);
+  if (error.unexpected) logger.error({ requestId, path, err: describe(exception) });
+  const headers: Record<string, string> = { 'x-request-id': requestId };
+  if (exception instanceof RateLimitedError) headers['retry-after'] = String(exception.retryAfterSeconds);
+  if (path === GRAPHQL_PATH) {
+    headers['content-type'] = 'application/json; charset=utf-8';
+    const body = { errors: [{ message: error.message, extensions: { code: error.code } }] };
+    return { status: error.status, headers, body: JSON.stringify(body) };
+  }
+  headers['content-type'] = 'application/problem+json; charset=utf-8';
+  const body = {
+    type: `https://stevedore.dev/errors/${error.code.toLowerCase().replaceAll('_', '-')}`,
+    title: error.code,
+    status: error.status,
+    code: error.code,
+    detail: error.message,
+    instance: url,
+    requestId,
+  };
+  return { status: error.status, headers, body: JSON.stringify(body) };
+}
+
+export function sendProblem(reply: FastifyReply, answer: ProblemAnswer): void {
+  void reply.status(answer.status).headers(answer.headers).send(answer.body);
+}
+
+/** Nest's side: every exception of an HTTP route, resolvers' errors passing on to Apollo's formatter. */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
-  private readonly logger = new Logger('Errors');
-
   catch(exception: unknown, host: ArgumentsHost): unknown {
     if (host.getType() !== 'http') return exception;
-    const request = host.switchToHttp().getRequest<Request>();
-    const response = host.switchToHttp().getResponse<Response>();
-    const requestId = requestIdOf(request);
-    const error = toPublicError(exception, requestId);
-    if (error.unexpected) this.logger.error({ requestId, path: request.path, err: describe(exception) });
-    if (response.headersSent) return undefined;
-
-    response.setHeader('x-request-id', requestId);
-    if (exception instanceof RateLimitedError) {
-      response.setHeader('retry-after', String(exception.retryAfterSeconds));
-    }
-    if (request.path === GRAPHQL_PATH) {
-      response
-        .status(error.status)
-        .json({ errors: [{ message: error.message, extensions: { code: error.code } }] });
-      return undefined;
-    }
-    response
-      .status(error.status)
-      .type('application/problem+json')
-      .json({
-        type: `https://stevedore.dev/errors/${error.code.toLowerCase().replaceAll('_', '-')}`,
-        title: error.code,
-        status: error.status,
-        code: error.code,
-        detail: error.message,
-        instance: request.originalUrl,
-        requestId,
-      });
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const answer = problemAnswer(exception, request);
+    if (reply.sent || reply.raw.headersSent) return undefined;
+    sendProblem(reply, answer);
     return undefined;
   }
 }

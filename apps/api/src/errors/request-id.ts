@@ -1,9 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { NextFunction } from 'express';
+import type { IncomingMessage } from 'node:http';
 
-const REQUEST_ID_HEADER = 'x-request-id';
+export const REQUEST_ID_HEADER = 'x-request-id';
 const ACCEPTED_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 const currentRequest = new AsyncLocalStorage<string>();
@@ -19,13 +18,10 @@ export function requestIdOf(request: IncomingMessage): string {
 }
 
 /**
- * First middleware of all: names the request, answers with the name, and keeps it for code that
- * sees no request object (Apollo's error formatter), so an INTERNAL message repeats the id its
- * log line carries.
+ * Keeps the request's id for code that sees no request object (the log lines' mixin, Apollo's
+ * error formatter), so an INTERNAL message repeats the id its log line carries.
  */
-export function withRequestId(request: IncomingMessage, response: ServerResponse, next: NextFunction): void {
-  const id = requestIdOf(request);
-  response.setHeader(REQUEST_ID_HEADER, id);
+export function runWithRequestId(id: string, next: () => void): void {
   currentRequest.run(id, next);
 }
 

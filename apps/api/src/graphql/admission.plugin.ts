@@ -1,11 +1,11 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { BadUserInputError, DomainError } from '#libs/errors';
-import type { AuthenticatedRequest } from '../auth/authentication.middleware.js';
+import type { FastifyRequest } from 'fastify';
 import type { AdmissionChain } from '../operations/admission-chain.js';
 import { documentCall } from './document-operations.js';
 import { operationRefusal } from './operation-refusal.js';
 
-type RequestContext = { req?: AuthenticatedRequest };
+type RequestContext = { req?: FastifyRequest };
 
 /**
  * GraphQL over HTTP, as the admission chain sees it: once Apollo knows the operation, the whole

@@ -2,7 +2,7 @@ import type { ApolloDriverConfig } from '@nestjs/apollo';
 import { ApolloDriver } from '@nestjs/apollo';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { StevedoreConfig } from '#libs/config';
-import type { AuthenticatedRequest } from '../auth/authentication.middleware.js';
+import type { FastifyRequest } from 'fastify';
 import { formatGraphQLError } from '../errors/graphql-error.formatter.js';
 import { GRAPHQL_PATH } from '../errors/problem-details.filter.js';
 import { queryLimitRules, validateWithLimits } from './query-limits.js';
@@ -32,7 +32,8 @@ export function graphqlOptions(config: StevedoreConfig, chain: AdmissionChain): 
       ApolloServerPluginCacheControlDisabled(),
     ],
     // No `subscriptions`: graphql-ws runs on GraphQLWebSocketServer, with graphqlWsOptions.
-    context: ({ req }: { req: AuthenticatedRequest }) => ({ req }),
+    // Apollo's Fastify integration hands the context function Fastify's request.
+    context: (req: FastifyRequest) => ({ req }),
   };
 }
 

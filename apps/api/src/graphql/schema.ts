@@ -20,7 +20,7 @@ export const GRAPHQL_RESOLVERS = [
 
 /** The code-first schema, built without starting the service (no Docker, no Redis). */
 export async function buildSchema(): Promise<GraphQLSchema> {
-  const app = await NestFactory.create(GraphQLSchemaBuilderModule, { logger: false });
+  const app = await NestFactory.createApplicationContext(GraphQLSchemaBuilderModule, { logger: false });
   try {
     await app.init();
     const schema = await app.get(GraphQLSchemaFactory).create(GRAPHQL_RESOLVERS);

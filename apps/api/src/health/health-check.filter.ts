@@ -1,5 +1,5 @@
 import { Catch, ServiceUnavailableException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 
 /**
  * Terminus reports a failed check by throwing 503 with the per-indicator details; probes and
@@ -8,6 +8,6 @@ import type { Response } from 'express';
 @Catch(ServiceUnavailableException)
 export class HealthCheckFilter implements ExceptionFilter {
   catch(exception: ServiceUnavailableException, host: ArgumentsHost): void {
-    host.switchToHttp().getResponse<Response>().status(503).json(exception.getResponse());
+    void host.switchToHttp().getResponse<FastifyReply>().status(503).send(exception.getResponse());
   }
 }

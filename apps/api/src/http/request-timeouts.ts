@@ -14,7 +14,7 @@ export const REFUSED_BODY_LINGER_MS = 5_000;
 /** What Node itself answers when a request's time is up, before it closes the connection. */
 const REQUEST_TIMEOUT_RESPONSE = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';
 
-/** The parts of a NestExpressApplication this needs (a fake of them is enough for a test). */
+/** The HTTP server, and a way to run a middleware before routing and body parsing. */
 export interface HttpApp {
   getHttpServer(): unknown;
   use(middleware: (request: IncomingMessage, response: ServerResponse, next: () => void) => void): unknown;
@@ -26,8 +26,7 @@ export interface HttpApp {
  * server's bound becomes the import's (IMPORT_TIMEOUT_SECONDS), and a middleware keeps the old
  * bound for every other route, closing (408, as Node does) a connection whose request body has
  * not arrived within `otherRoutesMs` of its headers. Call it before any route is registered
- * (right after NestFactory.create, before the body parsers: a parser waits for the whole body
- * before the next middleware runs).
+ * (right after NestFactory.create: it must run before the body is parsed).
  */
 export function useRequestTimeouts(
   app: HttpApp,
@@ -74,7 +73,7 @@ export function requestBodyDeadline(bounds: {
   };
 }
 
-/** Whether Express would route the request to the import: its matching ignores case and a final `/`. */
+/** Whether the router would take the request to the import: its matching ignores case and a final `/`. */
 export function isImportRequest(request: Pick<IncomingMessage, 'method' | 'url'>): boolean {
   if (request.method !== IMPORT_ROUTE.method) return false;
   const url = (request as { originalUrl?: string }).originalUrl ?? request.url ?? '';

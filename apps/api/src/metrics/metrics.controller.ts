@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Headers, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { ApiProblemResponses } from '../errors/api-problem-responses.decorator.js';
 import { MetricsAccess } from './metrics-access.js';
 import { ProcessGroupMetrics } from './process-group-metrics.js';
@@ -26,11 +26,11 @@ export class MetricsController {
   @ApiProblemResponses('UNAUTHENTICATED', 'FORBIDDEN')
   async scrape(
     @Headers('authorization') authorization: string | undefined,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
     this.access.check(authorization);
     const { text, contentType } = await this.metrics.exposition();
-    response.type(contentType);
+    void reply.type(contentType);
     return text;
   }
 }

@@ -1,8 +1,7 @@
-import { Global, Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { CatalogueModule } from '#libs/catalogue';
 import { JobsModule } from '#libs/jobs';
 import { GraphQLMetricsPlugin } from './graphql-metrics.plugin.js';
-import { HttpMetricsMiddleware } from './http-metrics.middleware.js';
 import { JobMetrics } from './job-metrics.js';
 import { MetricsAccess } from './metrics-access.js';
 import { metricsRegistryProvider } from './metrics-registry.js';
@@ -12,10 +11,8 @@ import { RequestMetrics } from './request-metrics.js';
 import { StateGauges } from './state-gauges.js';
 
 /**
- * Prometheus metrics at GET /metrics, in a registry of this app's own.
- *
- * Global only so that Nest mounts its middleware with the global modules', before the root
- * module's authentication middleware: requests refused there (401) are timed too.
+ * Prometheus metrics at GET /metrics, in a registry of this app's own. Global: the HTTP edge
+ * and the admission chain record into its request metrics.
  */
 @Global()
 @Module({
@@ -32,8 +29,4 @@ import { StateGauges } from './state-gauges.js';
   exports: [ProcessGroupMetrics, RequestMetrics],
   controllers: [MetricsController],
 })
-export class MetricsModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpMetricsMiddleware).forRoutes('{*path}');
-  }
-}
+export class MetricsModule {}

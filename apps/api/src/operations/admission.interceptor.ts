@@ -1,13 +1,11 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { GqlExecutionContext, type GqlContextType } from '@nestjs/graphql';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { concatMap, from, Observable } from 'rxjs';
 import type { Principal } from '#libs/auth';
 import { AdmissionChain, type OperationCall } from './admission-chain.js';
 import type { Operation } from './operation.js';
 import { servedOperation } from './serves.decorator.js';
-
-type PrincipalCarrier = { principal?: Principal };
 
 /**
  * The admission chain as Nest runs it around REST handlers and GraphQL root fields (field
@@ -32,21 +30,21 @@ export class AdmissionInterceptor implements NestInterceptor {
 function graphqlCall(context: ExecutionContext): OperationCall {
   const gql = GqlExecutionContext.create(context);
   return {
-    principal: gql.getContext<{ req?: PrincipalCarrier }>().req?.principal,
+    principal: gql.getContext<{ req?: { principal?: Principal } }>().req?.principal,
     arguments: () => gql.getArgs(),
   };
 }
 
 function restCall(context: ExecutionContext): OperationCall {
-  const request = context.switchToHttp().getRequest<Request & PrincipalCarrier>();
+  const request = context.switchToHttp().getRequest<FastifyRequest>();
   return {
     principal: request.principal,
-    arguments: () => ({ ...request.params, ...(request.query as object), ...bodyOf(request) }),
+    arguments: () => ({ ...(request.params as object), ...(request.query as object), ...bodyOf(request) }),
   };
 }
 
 /** A JSON body's fields; uploads (streams) are not arguments. */
-function bodyOf(request: Request): Record<string, unknown> {
+function bodyOf(request: FastifyRequest): Record<string, unknown> {
   const body: unknown = request.body;
   return body && typeof body === 'object' && !Buffer.isBuffer(body) ? (body as Record<string, unknown>) : {};
 }

@@ -1,26 +1,21 @@
-import {
-  Controller,
-  Get,
-  Global,
-  Module,
-  Post,
-  type INestApplication,
-  type MiddlewareConsumer,
-  type NestModule,
-} from '@nestjs/common';
+import { Controller, Get, Global, Module, Post, type INestApplication } from '@nestjs/common';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { GraphQLModule, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
+import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import request from 'supertest';
 import { AUDIT_LOG, type AuditLog, type NewAuditEntry } from '#libs/audit';
+import { TokenAuthenticator } from '#libs/auth';
 import { loadConfig, STEVEDORE_CONFIG } from '#libs/config';
 import { REQUEST_QUOTA, RedisRequestQuota, type QuotaDecision, type RequestQuota } from '#libs/rate-limit';
 import { ChangeAudit } from '../audit/change-audit.js';
-import { AuthModule, mountAuthentication } from '../auth/auth.module.js';
+import { AuthModule } from '../auth/auth.module.js';
 import { formatGraphQLError } from '../errors/graphql-error.formatter.js';
 import { ProblemDetailsFilter } from '../errors/problem-details.filter.js';
 import { admissionPlugin } from '../graphql/admission.plugin.js';
+import { useHttpEdge } from '../http/http-edge.js';
 import { METRICS_REGISTRY } from '../metrics/metrics-registry.js';
 import { RequestMetrics } from '../metrics/request-metrics.js';
 import { AdmissionChain } from './admission-chain.js';
@@ -110,18 +105,13 @@ class StandInModule {}
         autoSchemaFile: true,
         formatError: formatGraphQLError,
         plugins: [admissionPlugin(chain)],
-        context: ({ req }: { req: unknown }) => ({ req }),
       }),
     }),
   ],
   controllers: [ProbeController],
   providers: [ProbeResolver],
 })
-class ProbeModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    mountAuthentication(consumer);
-  }
-}
+class ProbeModule {}
 
 async function startProbeApp(module: object): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({ imports: [module as typeof ProbeModule] })
@@ -130,9 +120,18 @@ async function startProbeApp(module: object): Promise<INestApplication> {
     .overrideProvider(REQUEST_QUOTA)
     .useValue(memoryQuota)
     .compile();
-  const app = moduleRef.createNestApplication({ logger: false });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), {
+    logger: false,
+  });
+  // The api's own HTTP edge: the token is read there, before any handler or document runs.
+  useHttpEdge(app.getHttpAdapter().getInstance(), {
+    authenticator: app.get(TokenAuthenticator),
+    accessLog: pino({ enabled: false }),
+    metrics: app.get(RequestMetrics),
+  });
   app.useGlobalFilters(new ProblemDetailsFilter());
   await app.init();
+  await app.getHttpAdapter().getInstance().ready();
   return app;
 }
 
@@ -275,6 +274,7 @@ describe('the boot check', () => {
       imports: [
         StandInModule,
         AdmissionModule,
+        AuthModule.forTokens([]),
         GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, autoSchemaFile: true }),
       ],
       controllers: controllers as never[],

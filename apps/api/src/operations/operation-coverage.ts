@@ -3,12 +3,9 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import type { GraphQLObjectType } from 'graphql';
-import { match } from 'path-to-regexp';
-import { OPEN_ROUTES } from '../auth/auth.module.js';
+import { isOpenRoute } from '../http/open-routes.js';
 import type { Operation, OperationEffect } from './operation.js';
 import { OPERATION_EXTENSION, servedOperation } from './serves.decorator.js';
-
-const isOpen = OPEN_ROUTES.map((route) => match(route));
 
 /**
  * Refuses to start an api in which a route or GraphQL root field serves no declared operation
@@ -48,7 +45,7 @@ export class OperationCoverage implements OnApplicationBootstrap {
               .map((part) => part.replace(/^\/+|\/+$/g, ''))
               .filter(Boolean)
               .join('/');
-            const open = isOpen.some((matches) => matches(route) !== false);
+            const open = isOpenRoute(route);
             if (open && operation) problems.push(`open route ${route} serves ${operation.name}`);
             if (!open && !operation)
               problems.push(`route ${route} (${metatype.name}.${method}) serves no operation`);

@@ -1,5 +1,13 @@
-import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
+import Negotiator from 'negotiator';
 import { GRAPHQL_PATH } from '../../errors/problem-details.filter.js';
+
+/** What the decision reads of a request, on any HTTP framework's request object or Node's own. */
+export interface PageRequest {
+  readonly method?: string;
+  readonly url?: string;
+  readonly headers: IncomingHttpHeaders;
+}
 
 /**
  * The media types Apollo Server 5 weighs a GET's Accept header against before it serves its
@@ -17,16 +25,17 @@ const HTML = 'text/html';
 
 /**
  * True when Apollo answers this request with the IDE page rather than by running an operation:
- * a GET to /graphql whose Accept header prefers HTML, decided as Apollo decides it (Express's
- * `accepts` and Apollo share the same `negotiator`). Apollo checks this before it reads any
- * operation, so such a request never executes one, whatever its query string says.
+ * a GET to /graphql whose Accept header prefers HTML, decided as Apollo decides it (with the
+ * same `negotiator`). Apollo checks this before it reads any operation, so such a request never
+ * executes one, whatever its query string says.
  */
-export function isGraphiqlPageRequest(request: Request): boolean {
+export function isGraphiqlPageRequest(request: PageRequest): boolean {
+  const accept = request.headers.accept;
   return (
     request.method === 'GET' &&
     pathOf(request).pathname === GRAPHQL_PATH &&
-    Boolean(request.headers.accept) &&
-    request.accepts(APOLLO_NEGOTIATED_MEDIA_TYPES) === HTML
+    Boolean(accept) &&
+    new Negotiator({ headers: { accept } }).mediaType(APOLLO_NEGOTIATED_MEDIA_TYPES) === HTML
   );
 }
 
@@ -35,16 +44,16 @@ export function isGraphiqlPageRequest(request: Request): boolean {
  * at all. Requiring an empty query string too means that, even were the IDE plugin missing, no
  * anonymous GET could carry an operation (`query`) or a persisted-query hash (`extensions`).
  */
-export function isAnonymousGraphiqlPageRequest(request: Request): boolean {
+export function isAnonymousGraphiqlPageRequest(request: PageRequest): boolean {
   return isGraphiqlPageRequest(request) && pathOf(request).search === '';
 }
 
 /**
  * The path and query string as sent. Not `new URL(…)`: it throws on `//` and reads `//host/x` as
- * another host. originalUrl: middleware mounted on a path sees request.path relative to it.
+ * another host.
  */
-function pathOf(request: Request): { pathname: string; search: string } {
-  const url = request.originalUrl;
+function pathOf(request: PageRequest): { pathname: string; search: string } {
+  const url = request.url ?? '';
   const query = url.indexOf('?');
   return query === -1
     ? { pathname: url, search: '' }

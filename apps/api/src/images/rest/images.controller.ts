@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Param, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Readable } from 'node:stream';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { DOCKER_ENGINE, type DockerEngine } from '#libs/docker';
 import { LiveCatalogue, type CatalogueSnapshot, type ImageRecord } from '#libs/catalogue';
 import { ImageNotFoundError } from '#libs/errors';
@@ -96,7 +96,7 @@ export class ImagesController {
   async export(
     @Param('ref') ref: string,
     @Query('ref') more: string | string[] | undefined,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<StreamableFile> {
     const refs = [ref, ...(more === undefined ? [] : Array.isArray(more) ? more : [more])];
     // Synced first: an export is heavy anyway, and an image made a moment ago must count.
@@ -104,7 +104,7 @@ export class ImagesController {
     for (const each of refs) if (!snapshot.find(each)) throw new ImageNotFoundError(each);
     // A client that goes away stops the daemon's export.
     const abort = new AbortController();
-    response.on('close', () => abort.abort());
+    reply.raw.on('close', () => abort.abort());
     const archive = await this.engine.exportImages(refs, abort.signal);
     return new StreamableFile(archive as Readable, {
       type: 'application/x-tar',

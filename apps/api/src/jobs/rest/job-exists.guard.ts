@@ -1,5 +1,5 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { JobNotFoundError } from '#libs/errors';
 import { ImageJobsService } from '../image-jobs.service.js';
 
@@ -12,7 +12,7 @@ export class JobExistsGuard implements CanActivate {
   constructor(private readonly jobs: ImageJobsService) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const id = context.switchToHttp().getRequest<Request>().params['id'] as string;
+    const id = (context.switchToHttp().getRequest<FastifyRequest>().params as Record<string, string>)['id']!;
     if (!(await this.jobs.get(id))) throw new JobNotFoundError(id);
     return true;
   }

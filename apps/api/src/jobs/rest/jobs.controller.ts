@@ -22,7 +22,7 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { fromEvent, map, takeUntil, type Observable } from 'rxjs';
 import type { Principal } from '#libs/auth';
 import { JobNotFoundError } from '#libs/errors';
@@ -64,9 +64,9 @@ export class JobsController {
   async pull(
     @Body() input: PullImageInput,
     @CurrentPrincipal() caller: Principal,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<JobDto> {
-    return accepted(response, toJob(await this.jobs.pull(input, callerOf(caller))));
+    return accepted(reply, toJob(await this.jobs.pull(input, callerOf(caller))));
   }
 
   @Post('images/push')
@@ -76,9 +76,9 @@ export class JobsController {
   async push(
     @Body() input: PushImageInput,
     @CurrentPrincipal() caller: Principal,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<JobDto> {
-    return accepted(response, toJob(await this.jobs.push(input, callerOf(caller))));
+    return accepted(reply, toJob(await this.jobs.push(input, callerOf(caller))));
   }
 
   @Post('images/import')
@@ -88,11 +88,11 @@ export class JobsController {
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   @ApiAcceptedResponse({ type: JobDto, description: 'Location: /api/v1/jobs/{id}' })
   async import(
-    @Req() request: Request,
+    @Req() request: FastifyRequest,
     @CurrentPrincipal() caller: Principal,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<JobDto> {
-    return accepted(response, toJob(await this.jobs.load(request, callerOf(caller))));
+    return accepted(reply, toJob(await this.jobs.load(request.raw, callerOf(caller))));
   }
 
   @Get('jobs')
@@ -139,7 +139,7 @@ export class JobsController {
   }
 }
 
-function accepted(response: Response, job: JobDto): JobDto {
-  response.setHeader('Location', `/api/v1/jobs/${encodeURIComponent(job.id)}`);
+function accepted(reply: FastifyReply, job: JobDto): JobDto {
+  void reply.header('Location', `/api/v1/jobs/${encodeURIComponent(job.id)}`);
   return job;
 }

@@ -1,0 +1,30 @@
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { StevedoreConfig } from '#libs/config';
+
+/** Media types of an image archive upload (docker save's tar), read by the import as a stream. */
+export const ARCHIVE_MEDIA_TYPES = ['application/x-tar', 'application/octet-stream'];
+
+/**
+ * Fastify as the api needs it: bodies bounded by HTTP_BODY_LIMIT_BYTES; path parameters as long
+ * as the longest image reference a path can carry (Fastify's default of 100 characters would
+ * answer 414 for a long reference); routes matched like Express did, ignoring case and a final
+ * `/`. Node's server timeouts are set by useRequestTimeouts.
+ */
+export function fastifyOptions(config: StevedoreConfig): FastifyServerOptions {
+  return {
+    bodyLimit: config.http.bodyLimitBytes,
+    routerOptions: { maxParamLength: 4096, ignoreTrailingSlash: true, caseSensitive: false },
+    // Our own access log writes one line per request.
+    logger: false,
+    // Probes read a closing api as not ready themselves; Fastify's 503 would be a second answer.
+    return503OnClosing: false,
+  };
+}
+
+/**
+ * The import reads its body as a stream (an archive can be gigabytes): archives are not parsed,
+ * the handler reads the request itself, with bounds of its own.
+ */
+export function acceptUploads(fastify: FastifyInstance): void {
+  fastify.addContentTypeParser(ARCHIVE_MEDIA_TYPES, (_request, _payload, done) => done(null));
+}

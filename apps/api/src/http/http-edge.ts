@@ -1,0 +1,108 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { Logger } from 'pino';
+import type { Principal, TokenAuthenticator } from '#libs/auth';
+import { problemAnswer, sendProblem } from '../errors/problem-details.filter.js';
+import { REQUEST_ID_HEADER, requestIdOf, runWithRequestId } from '../errors/request-id.js';
+import { isAnonymousGraphiqlPageRequest } from '../graphql/ide/graphiql-page-request.js';
+import type { RequestMetrics } from '../metrics/request-metrics.js';
+import { isOpenRoute } from './open-routes.js';
+
+/** A middleware over Node's own request and response, as the edge's pieces are written. */
+export type RawMiddleware = (
+  request: IncomingMessage,
+  response: ServerResponse,
+  next: (error?: Error) => void,
+) => void;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who is calling, once the edge authenticated the request (absent on the open routes). */
+    principal?: Principal;
+  }
+}
+
+/** The route label of a request that reached no route: 404s, and requests refused before routing. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/**
+ * What every HTTP request meets before routing, as Fastify hooks (cheaper than middleware): a
+ * request id, the caller's identity, and on the way out one log line and its metrics. The
+ * admission chain then decides, per operation, what the caller may do.
+ */
+export function useHttpEdge(
+  fastify: FastifyInstance,
+  edge: { authenticator: TokenAuthenticator; accessLog: Logger; metrics: RequestMetrics },
+): void {
+  fastify.decorateRequest('principal', undefined);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const id = requestIdOf(request.raw);
+    void reply.header(REQUEST_ID_HEADER, id);
+    // Everything after this hook (body, handler, Apollo's formatter) sees the id.
+    runWithRequestId(id, done);
+  });
+  fastify.addHook('onRequest', authenticate(edge.authenticator));
+  fastify.addHook('onResponse', answered(edge.accessLog, edge.metrics));
+}
+
+/** Runs a middleware written for Node's request and response as an onRequest hook. */
+export function asHook(middleware: RawMiddleware) {
+  return (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void =>
+    middleware(request.raw, reply.raw, done);
+}
+
+/**
+ * Every request but those to the open routes carries a valid token, before anything reads its
+ * body or runs a GraphQL document, so even an introspection query needs one. The one exception
+ * on /graphql is a browser's bare GET of the IDE page, which carries no operation and cannot
+ * carry a token; the IDE then sends the token its user enters with every operation.
+ */
+function authenticate(authenticator: TokenAuthenticator) {
+  return (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    if (isOpenRoute(request.url) || isAnonymousGraphiqlPageRequest(request.raw)) return done();
+    try {
+      request.principal = authenticator.authenticate(request.headers.authorization);
+    } catch (error) {
+      // Answered here, not thrown: a plugin's own error handler (the queue dashboard's) would
+      // write the refusal in its own shape.
+      return sendProblem(reply, problemAnswer(error, request));
+    }
+    done();
+  };
+}
+
+/**
+ * One log line per answered request (headers only at debug, probes not at all: every few
+ * seconds they would drown the log), and its duration by method, route pattern (never the URL,
+ * which would make one series per image) and status. Streams the client closed (SSE, export)
+ * are not request durations.
+ */
+function answered(logger: Logger, metrics: RequestMetrics) {
+  const logs = logger.isLevelEnabled('info');
+  const withHeaders = logger.isLevelEnabled('debug');
+  return (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    const seconds = reply.elapsedTime / 1000;
+    if (reply.raw.writableFinished) {
+      metrics.http.observe(
+        {
+          method: request.method,
+          route: request.routeOptions.url ?? UNMATCHED_ROUTE,
+          status: String(reply.statusCode),
+        },
+        seconds,
+      );
+    }
+    if (logs && !request.url.startsWith('/health/')) {
+      logger.info({
+        message: 'request completed',
+        requestId: requestIdOf(request.raw),
+        req: withHeaders
+          ? { method: request.method, url: request.url, headers: request.headers }
+          : { method: request.method, url: request.url },
+        res: { statusCode: reply.statusCode },
+        responseTime: Math.round(reply.elapsedTime * 10) / 10,
+      });
+    }
+    done();
+  };
+}
