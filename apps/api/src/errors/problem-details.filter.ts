@@ -1,6 +1,7 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RateLimitedError } from '#libs/errors';
+import { pathOfTarget } from '../http/request-path.js';
 import { requestIdOf } from './request-id.js';
 import { toPublicError } from './public-error.js';
 
@@ -23,7 +24,7 @@ export interface ProblemAnswer {
 export function problemAnswer(exception: unknown, request: FastifyRequest): ProblemAnswer {
   const requestId = requestIdOf(request.raw);
   const url = request.url;
-  const path = url.split('?', 1)[0];
+  const path = pathOfTarget(url);
   const error = toPublicError(exception, requestId);
   if (error.unexpected) logger.error({ requestId, path, err: describe(exception) });
   const headers: Record<string, string> = { 'x-request-id': requestId };

@@ -12,8 +12,8 @@ export interface PublicError {
 
 /**
  * The one place where anything thrown becomes a contract error. Domain errors keep their code;
- * framework HTTP errors (bad JSON, unknown route, body too large) are the caller's input
- * problems; anything else is INTERNAL, with a message that hides the cause and names the
+ * framework HTTP errors (bad JSON, unknown route, body too large, Nest's or Fastify's) are the
+ * caller's input problems; anything else is INTERNAL, with a message that hides the cause and names the
  * request id under which it was logged.
  */
 export function toPublicError(error: unknown, requestId: string): PublicError {
@@ -29,6 +29,16 @@ export function toPublicError(error: unknown, requestId: string): PublicError {
           ? httpStatusOf('BAD_USER_INPUT')
           : error.getStatus(),
       message: httpMessage(error),
+      unexpected: false,
+    };
+  }
+  const frameworkStatus = fastifyRefusalStatus(error);
+  if (frameworkStatus !== undefined) {
+    return {
+      code: 'BAD_USER_INPUT',
+      status:
+        frameworkStatus === HttpStatus.PAYLOAD_TOO_LARGE ? httpStatusOf('BAD_USER_INPUT') : frameworkStatus,
+      message: (error as Error).message,
       unexpected: false,
     };
   }
@@ -48,4 +58,16 @@ function httpMessage(error: HttpException): string {
     if (typeof message === 'string') return message;
   }
   return error.message;
+}
+
+/** Fastify refuses what it cannot read (a body too large, a media type no parser takes) with FST_ codes and a 4xx. */
+function fastifyRefusalStatus(error: unknown): number | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const { code, statusCode } = error as Error & { code?: unknown; statusCode?: unknown };
+  const refused =
+    typeof code === 'string' &&
+    code.startsWith('FST_') &&
+    typeof statusCode === 'number' &&
+    statusCode >= 400;
+  return refused && (statusCode as number) < 500 ? (statusCode as number) : undefined;
 }

@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { StevedoreConfig } from '#libs/config';
+import { BadUserInputError } from '#libs/errors';
+import { problemAnswer, sendProblem } from '../errors/problem-details.filter.js';
 
 /** Media types of an image archive upload (docker save's tar), read by the import as a stream. */
 export const ARCHIVE_MEDIA_TYPES = ['application/x-tar', 'application/octet-stream'];
@@ -8,7 +10,8 @@ export const ARCHIVE_MEDIA_TYPES = ['application/x-tar', 'application/octet-stre
  * Fastify as the api needs it: bodies bounded by HTTP_BODY_LIMIT_BYTES; path parameters as long
  * as the longest image reference a path can carry (Fastify's default of 100 characters would
  * answer 414 for a long reference); routes matched like Express did, ignoring case and a final
- * `/`. Node's server timeouts are set by useRequestTimeouts.
+ * `/`. Node's server timeouts are set by useRequestTimeouts. A URL the router cannot read (bad
+ * percent-encoding, an absolute form) is the caller's input, answered as every refusal is.
  */
 export function fastifyOptions(config: StevedoreConfig): FastifyServerOptions {
   return {
@@ -18,6 +21,8 @@ export function fastifyOptions(config: StevedoreConfig): FastifyServerOptions {
     logger: false,
     // Probes read a closing api as not ready themselves; Fastify's 503 would be a second answer.
     return503OnClosing: false,
+    frameworkErrors: (error, request, reply) =>
+      sendProblem(reply, problemAnswer(new BadUserInputError(error.message), request)),
   };
 }
 

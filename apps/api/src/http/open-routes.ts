@@ -1,4 +1,5 @@
 import { match } from 'path-to-regexp';
+import { pathOfTarget } from './request-path.js';
 
 /**
  * Routes anyone may call: probes, the API description (it holds no data) and metrics (which
@@ -11,6 +12,6 @@ const openRoutes = OPEN_ROUTES.map((route) => match(route));
 
 /** Whether a path (a URL's, query string and all, or a route's pattern) is an open route. */
 export function isOpenRoute(url: string): boolean {
-  const path = url.split('?', 1)[0]!.replace(/^\/+|\/+$/g, '');
+  const path = pathOfTarget(url).replace(/^\/+|\/+$/g, '');
   return openRoutes.some((matches) => matches(path) !== false);
 }

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import Negotiator from 'negotiator';
 import { GRAPHQL_PATH } from '../../errors/problem-details.filter.js';
+import { pathOfTarget } from '../../http/request-path.js';
 
 /** What the decision reads of a request, on any HTTP framework's request object or Node's own. */
 export interface PageRequest {
@@ -55,7 +56,5 @@ export function isAnonymousGraphiqlPageRequest(request: PageRequest): boolean {
 function pathOf(request: PageRequest): { pathname: string; search: string } {
   const url = request.url ?? '';
   const query = url.indexOf('?');
-  return query === -1
-    ? { pathname: url, search: '' }
-    : { pathname: url.slice(0, query), search: url.slice(query) };
+  return { pathname: pathOfTarget(url), search: query === -1 ? '' : url.slice(query) };
 }
