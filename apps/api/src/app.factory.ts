@@ -1,6 +1,6 @@
 import { ValidationPipe, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
 import type { StevedoreConfig } from '#libs/config';
 import { TokenAuthenticator, type ApiToken } from '#libs/auth';
@@ -10,7 +10,7 @@ import { AppModule } from './app.module.js';
 import { ProblemDetailsFilter } from './errors/problem-details.filter.js';
 import { asHook, useHttpEdge } from './http/http-edge.js';
 import { setUpOpenApi } from './http/open-api.js';
-import { acceptUploads, fastifyOptions } from './http/fastify-options.js';
+import { acceptUploads, ApiFastifyAdapter } from './http/fastify-options.js';
 import { useRequestTimeouts } from './http/request-timeouts.js';
 import { useSecurityHeaders } from './http/security-headers.js';
 import { RequestMetrics } from './metrics/request-metrics.js';
@@ -23,7 +23,7 @@ export async function createApiApp(
 ): Promise<INestApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, tokens, options),
-    new FastifyAdapter(fastifyOptions(config)),
+    new ApiFastifyAdapter(config),
     { bufferLogs: true },
   );
   const fastify = app.getHttpAdapter().getInstance();

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { DestinationStream } from 'pino';
 import { ConfigModule, STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
@@ -51,12 +51,12 @@ export class AppModule {
         AuthModule.forTokens(tokens),
         RateLimitModule,
         AdmissionModule,
-        GraphQLModule.forRootAsync<ApolloDriverConfig>({
-          driver: ApolloDriver,
+        GraphQLModule.forRootAsync<MercuriusDriverConfig>({
+          driver: MercuriusDriver,
           inject: [STEVEDORE_CONFIG, AdmissionChain],
           useFactory: graphqlOptions,
         }),
-        // graphql-ws on /graphql, behind the gate (Apollo serves HTTP only).
+        // graphql-ws on /graphql, behind the gate (Mercurius serves HTTP only).
         WebSocketGateModule,
         ImagesModule,
         JobsApiModule,

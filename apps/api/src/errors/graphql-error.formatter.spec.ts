@@ -10,21 +10,24 @@ describe('formatGraphQLError', () => {
   it('names the request id of the HTTP request being served in an INTERNAL message', () => {
     let message = '';
     runWithRequestId('req-formatter-1', () => {
-      message = formatGraphQLError({ message: 'boom' }, new Error('database exploded')).message;
+      message = formatGraphQLError(
+        new GraphQLError('boom', { path: ['images'], originalError: new Error('database exploded') }),
+      ).message;
     });
     expect(message).toBe('Internal error; it was logged with request id req-formatter-1.');
   });
 
   it('outside a request (graphql-ws), still names an id', () => {
-    expect(formatGraphQLError({ message: 'boom' }, new Error('x')).message).toMatch(
-      /^Internal error; it was logged with request id [0-9a-f-]{36}\.$/,
-    );
+    expect(
+      formatGraphQLError(new GraphQLError('boom', { path: ['images'], originalError: new Error('x') }))
+        .message,
+    ).toMatch(/^Internal error; it was logged with request id [0-9a-f-]{36}\.$/);
   });
 
   it('keeps the code of a domain error that a plugin wrapped for its HTTP status', () => {
     const refusal = new RateLimitedError(7, 'query operations');
     const wrapped = new GraphQLError(refusal.message, { originalError: refusal });
-    expect(formatGraphQLError({ message: refusal.message }, wrapped)).toMatchObject({
+    expect(formatGraphQLError(wrapped)).toMatchObject({
       message: refusal.message,
       extensions: { code: 'RATE_LIMITED' },
     });

@@ -2,6 +2,7 @@ import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RateLimitedError } from '#libs/errors';
 import { pathOfTarget } from '../http/request-path.js';
+import { documentErrorsOf } from './graphql-error.formatter.js';
 import { requestIdOf } from './request-id.js';
 import { toPublicError } from './public-error.js';
 
@@ -18,8 +19,8 @@ export interface ProblemAnswer {
 
 /**
  * Every exception on an HTTP route as an RFC 9457 problem document carrying a contract code; on
- * the GraphQL endpoint (failures before Apollo runs, such as authentication) as a GraphQL error
- * response. The one place an HTTP error answer is written.
+ * the GraphQL endpoint (a request refused before execution: no token, an unreadable or invalid
+ * document, a budget) as a GraphQL error response. The one place an HTTP error answer is written.
  */
 export function problemAnswer(exception: unknown, request: FastifyRequest): ProblemAnswer {
   const requestId = requestIdOf(request.raw);
@@ -31,8 +32,10 @@ export function problemAnswer(exception: unknown, request: FastifyRequest): Prob
   if (exception instanceof RateLimitedError) headers['retry-after'] = String(exception.retryAfterSeconds);
   if (path === GRAPHQL_PATH) {
     headers['content-type'] = 'application/json; charset=utf-8';
-    const body = { errors: [{ message: error.message, extensions: { code: error.code } }] };
-    return { status: error.status, headers, body: JSON.stringify(body) };
+    const errors = documentErrorsOf(exception) ?? [
+      { message: error.message, extensions: { code: error.code } },
+    ];
+    return { status: error.status, headers, body: JSON.stringify({ errors }) };
   }
   headers['content-type'] = 'application/problem+json; charset=utf-8';
   const body = {
@@ -51,7 +54,7 @@ export function sendProblem(reply: FastifyReply, answer: ProblemAnswer): void {
   void reply.status(answer.status).headers(answer.headers).send(answer.body);
 }
 
-/** Nest's side: every exception of an HTTP route, resolvers' errors passing on to Apollo's formatter. */
+/** Nest's side: every exception of an HTTP route; resolvers' errors pass on to the GraphQL formatter. */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): unknown {

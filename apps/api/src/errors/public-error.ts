@@ -60,13 +60,16 @@ function httpMessage(error: HttpException): string {
   return error.message;
 }
 
-/** Fastify refuses what it cannot read (a body too large, a media type no parser takes) with FST_ codes and a 4xx. */
+/**
+ * Fastify and Mercurius refuse what they cannot read (a body too large, a media type no parser
+ * takes, a document that does not parse or validate) with FST_ or MER_ERR_ codes and a 4xx.
+ */
 function fastifyRefusalStatus(error: unknown): number | undefined {
   if (!(error instanceof Error)) return undefined;
   const { code, statusCode } = error as Error & { code?: unknown; statusCode?: unknown };
   const refused =
     typeof code === 'string' &&
-    code.startsWith('FST_') &&
+    (code.startsWith('FST_') || code.startsWith('MER_ERR_')) &&
     typeof statusCode === 'number' &&
     statusCode >= 400;
   return refused && (statusCode as number) < 500 ? (statusCode as number) : undefined;

@@ -18,7 +18,7 @@ export function requestIdOf(request: IncomingMessage): string {
 }
 
 /**
- * Keeps the request's id for code that sees no request object (the log lines' mixin, Apollo's
+ * Keeps the request's id for code that sees no request object (the log lines' mixin, the GraphQL
  * error formatter), so an INTERNAL message repeats the id its log line carries.
  */
 export function runWithRequestId(id: string, next: () => void): void {

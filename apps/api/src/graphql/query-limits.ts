@@ -42,7 +42,7 @@ export function queryLimitRules(limits: QueryLimits): ValidationRule[] {
 }
 
 /**
- * graphql-ws validates subscriptions itself, without Apollo's validation rules: this validate
+ * graphql-ws validates subscriptions itself, without Mercurius's validation rules: this validate
  * applies the same limits there.
  */
 export function validateWithLimits(limits: QueryLimits): typeof validate {
@@ -50,7 +50,7 @@ export function validateWithLimits(limits: QueryLimits): typeof validate {
   return (schema, document) => validate(schema, document, rules);
 }
 
-/** Apollo reports a validation error as GRAPHQL_VALIDATION_FAILED; ours keeps its code inside. */
+/** A query-limit rule's error, however deep a framework wrapped it. */
 export function isQueryTooComplex(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; current && depth < 4; depth++) {

@@ -22,7 +22,7 @@ export const WS_TOO_MANY_CONNECTIONS = 4429;
 export const WS_GOING_AWAY = 1001;
 
 /**
- * HTTP middleware and Apollo plugins never see a WebSocket's messages, so graphql-ws connections
+ * HTTP hooks and Mercurius's hooks never see a WebSocket's messages, so graphql-ws connections
  * get their own door: a token in connection_init, a bound on connections per token and on live
  * subscriptions per connection, and each operation through the admission chain's budget, as
  * over HTTP (root fields are then admitted as they run). Connection counts are per api replica.

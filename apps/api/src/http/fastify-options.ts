@@ -1,3 +1,4 @@
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { StevedoreConfig } from '#libs/config';
 import { BadUserInputError } from '#libs/errors';
@@ -32,4 +33,23 @@ export function fastifyOptions(config: StevedoreConfig): FastifyServerOptions {
  */
 export function acceptUploads(fastify: FastifyInstance): void {
   fastify.addContentTypeParser(ARCHIVE_MEDIA_TYPES, (_request, _payload, done) => done(null));
+}
+
+/**
+ * Nest's Fastify adapter, with the api's own error handler for what fails before a handler runs
+ * (a body Fastify cannot parse, a hook's refusal): Mercurius makes Fastify register the routes
+ * early, so a handler Nest installs later would reach none of them (and Fastify warns when a
+ * scope's handler is replaced). Errors of Nest's handlers still go through its exception filters.
+ */
+export class ApiFastifyAdapter extends FastifyAdapter {
+  constructor(config: StevedoreConfig) {
+    super(fastifyOptions(config));
+    this.getInstance().setErrorHandler((error, request, reply) =>
+      sendProblem(reply, problemAnswer(error, request)),
+    );
+  }
+
+  override setErrorHandler(): FastifyInstance {
+    return this.getInstance();
+  }
 }

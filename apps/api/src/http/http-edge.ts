@@ -38,7 +38,7 @@ export function useHttpEdge(
   fastify.addHook('onRequest', (request, reply, done) => {
     const id = requestIdOf(request.raw);
     void reply.header(REQUEST_ID_HEADER, id);
-    // Everything after this hook (body, handler, Apollo's formatter) sees the id.
+    // Everything after this hook (body, handler, the GraphQL error formatter) sees the id.
     runWithRequestId(id, done);
   });
   fastify.addHook('onRequest', authenticate(edge.authenticator));

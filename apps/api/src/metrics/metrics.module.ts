@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { CatalogueModule } from '#libs/catalogue';
 import { JobsModule } from '#libs/jobs';
-import { GraphQLMetricsPlugin } from './graphql-metrics.plugin.js';
+import { GraphQLMetrics } from './graphql-metrics.js';
 import { JobMetrics } from './job-metrics.js';
 import { MetricsAccess } from './metrics-access.js';
 import { metricsRegistryProvider } from './metrics-registry.js';
@@ -21,7 +21,7 @@ import { StateGauges } from './state-gauges.js';
     metricsRegistryProvider,
     MetricsAccess,
     RequestMetrics,
-    GraphQLMetricsPlugin,
+    GraphQLMetrics,
     JobMetrics,
     StateGauges,
     ProcessGroupMetrics,

@@ -4,7 +4,7 @@ import { METRIC_PREFIX, METRICS_REGISTRY } from './metrics-registry.js';
 
 /**
  * The request metrics, defined once (a metric name registers once per registry) for the
- * middleware, the Apollo plugin and the admission chain that observe them.
+ * HTTP edge, the GraphQL metrics and the admission chain that observe them.
  */
 @Injectable()
 export class RequestMetrics {

@@ -10,7 +10,7 @@ import { servedOperation } from './serves.decorator.js';
 /**
  * The admission chain as Nest runs it around REST handlers and GraphQL root fields (field
  * resolvers below them are not operations). GraphQL documents were budgeted before execution,
- * by the Apollo plugin or the WebSocket gate. Handlers without a declaration are the open routes
+ * by Mercurius's preExecution hook or the WebSocket gate. Handlers without a declaration are the open routes
  * (the boot check allows no other).
  */
 @Injectable()

@@ -1,5 +1,5 @@
 import { Controller, Get, Global, Module, Post, type INestApplication } from '@nestjs/common';
-import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { GraphQLModule, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
@@ -12,9 +12,10 @@ import { loadConfig, STEVEDORE_CONFIG } from '#libs/config';
 import { REQUEST_QUOTA, RedisRequestQuota, type QuotaDecision, type RequestQuota } from '#libs/rate-limit';
 import { ChangeAudit } from '../audit/change-audit.js';
 import { AuthModule } from '../auth/auth.module.js';
-import { formatGraphQLError } from '../errors/graphql-error.formatter.js';
+import { formatExecution } from '../errors/graphql-error.formatter.js';
+import { answerRefusedDocument } from '../graphql/graphql.options.js';
 import { ProblemDetailsFilter } from '../errors/problem-details.filter.js';
-import { admissionPlugin } from '../graphql/admission.plugin.js';
+import { admissionHook } from '../graphql/admission.hook.js';
 import { useHttpEdge } from '../http/http-edge.js';
 import { METRICS_REGISTRY } from '../metrics/metrics-registry.js';
 import { RequestMetrics } from '../metrics/request-metrics.js';
@@ -98,13 +99,14 @@ class StandInModule {}
     StandInModule,
     AdmissionModule,
     AuthModule.forTokens(Object.entries(TOKENS).map(([role, token]) => ({ role: role as 'read', token }))),
-    GraphQLModule.forRootAsync<ApolloDriverConfig>({
-      driver: ApolloDriver,
+    GraphQLModule.forRootAsync<MercuriusDriverConfig>({
+      driver: MercuriusDriver,
       inject: [AdmissionChain],
       useFactory: (chain: AdmissionChain) => ({
         autoSchemaFile: true,
-        formatError: formatGraphQLError,
-        plugins: [admissionPlugin(chain)],
+        errorHandler: answerRefusedDocument,
+        errorFormatter: formatExecution,
+        hooks: { preExecution: admissionHook(chain) },
       }),
     }),
   ],
@@ -275,7 +277,7 @@ describe('the boot check', () => {
         StandInModule,
         AdmissionModule,
         AuthModule.forTokens([]),
-        GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, autoSchemaFile: true }),
+        GraphQLModule.forRoot<MercuriusDriverConfig>({ driver: MercuriusDriver, autoSchemaFile: true }),
       ],
       controllers: controllers as never[],
       providers: providers as never[],

@@ -11,10 +11,11 @@ export interface PageRequest {
 }
 
 /**
- * The media types Apollo Server 5 weighs a GET's Accept header against before it serves its
- * landing page (ApolloServer.prefersHTML): the page goes out when text/html wins among these.
+ * The media types a GET to /graphql may be answered in: the page goes out when text/html wins
+ * among these (as Apollo Server decided it, which served the page before Mercurius did), so a
+ * client that takes JSON, or anything, gets GraphQL.
  */
-const APOLLO_NEGOTIATED_MEDIA_TYPES = [
+const NEGOTIATED_MEDIA_TYPES = [
   'application/json; charset=utf-8',
   'application/graphql-response+json; charset=utf-8',
   'multipart/mixed; deferSpec=20220824',
@@ -25,10 +26,9 @@ const APOLLO_NEGOTIATED_MEDIA_TYPES = [
 const HTML = 'text/html';
 
 /**
- * True when Apollo answers this request with the IDE page rather than by running an operation:
- * a GET to /graphql whose Accept header prefers HTML, decided as Apollo decides it (with the
- * same `negotiator`). Apollo checks this before it reads any operation, so such a request never
- * executes one, whatever its query string says.
+ * True when this request gets the IDE page rather than a GraphQL answer: a GET to /graphql whose
+ * Accept header prefers HTML. The page is answered before the GraphQL route runs, so such a
+ * request never executes an operation, whatever its query string says.
  */
 export function isGraphiqlPageRequest(request: PageRequest): boolean {
   const accept = request.headers.accept;
@@ -36,7 +36,7 @@ export function isGraphiqlPageRequest(request: PageRequest): boolean {
     request.method === 'GET' &&
     pathOf(request).pathname === GRAPHQL_PATH &&
     Boolean(accept) &&
-    new Negotiator({ headers: { accept } }).mediaType(APOLLO_NEGOTIATED_MEDIA_TYPES) === HTML
+    new Negotiator({ headers: { accept } }).mediaType(NEGOTIATED_MEDIA_TYPES) === HTML
   );
 }
 

@@ -1,10 +1,25 @@
-import { Module } from '@nestjs/common';
-import { GraphiqlLandingPagePlugin } from './graphiql-landing-page.plugin.js';
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { isGraphiqlPageRequest } from './graphiql-page-request.js';
+import { graphiqlPage } from './graphiql-page.js';
 
 /**
- * The offline GraphQL IDE at GET /graphql. Its page is open to a browser without a token (see
- * AuthenticationMiddleware); everything it then does against the api carries the token its user
- * puts in the header editor.
+ * The offline GraphQL IDE at GET /graphql, for a browser (which prefers HTML): GraphiQL, served
+ * whole from node_modules, answered before the GraphQL route runs. Its page is open to a browser
+ * without a token (see the HTTP edge); everything it then does against the api carries the token
+ * its user puts in the header editor.
  */
-@Module({ providers: [GraphiqlLandingPagePlugin] })
-export class GraphqlIdeModule {}
+@Module({})
+export class GraphqlIdeModule implements OnModuleInit {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    fastify?.addHook('preHandler', async (request, reply) => {
+      if (!isGraphiqlPageRequest(request.raw)) return;
+      const { html } = await graphiqlPage();
+      return reply.type('text/html; charset=utf-8').send(html);
+    });
+  }
+}
