@@ -16,6 +16,43 @@ export interface ImageConfigView {
   labels: Record<string, string>;
 }
 
+/** An image's own fields, the same on every transport (its tags, dates and layers differ). */
+export interface ImageFieldsView {
+  id: string;
+  shortId: string;
+  repoTags: string[];
+  repoDigests: string[];
+  dangling: boolean;
+  official: boolean;
+  size: number;
+  sharedSize: number;
+  uniqueSize: number;
+  architecture: string;
+  os: string;
+  variant: string | null;
+  labels: Record<string, string>;
+  config: ImageConfigView;
+}
+
+export function imageFieldsView(record: ImageRecord): ImageFieldsView {
+  return {
+    id: record.id,
+    shortId: record.shortId,
+    repoTags: [...record.repoTags],
+    repoDigests: [...record.repoDigests],
+    dangling: record.dangling,
+    official: record.official,
+    size: record.size,
+    sharedSize: record.sharedSize,
+    uniqueSize: record.uniqueSize,
+    architecture: record.architecture,
+    os: record.os,
+    variant: record.variant ?? null,
+    labels: { ...record.labels },
+    config: imageConfigView(record.config),
+  };
+}
+
 /** The run configuration, unset values as null rather than the daemon's empty strings. */
 export function imageConfigView(config: ImageRecord['config']): ImageConfigView {
   return {

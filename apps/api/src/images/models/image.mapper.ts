@@ -1,5 +1,5 @@
 import type { HistoryRecord, ImageLayer, ImageRecord, LayerRecord, TagRecord } from '#libs/catalogue';
-import { imageConfigView, imageLayerCreated } from '../image-views.js';
+import { imageFieldsView, imageLayerCreated } from '../image-views.js';
 import type { HistoryEntry } from './history-entry.model.js';
 import type { Image } from './image.model.js';
 import type { Layer } from './layer.model.js';
@@ -8,22 +8,9 @@ import type { Tag } from './tag.model.js';
 /** Shapes a catalogue record for GraphQL; a tag points back at its image without another lookup. */
 export function toImage(record: ImageRecord): Image {
   const image: Image = {
-    id: record.id,
-    shortId: record.shortId,
-    repoTags: [...record.repoTags],
-    repoDigests: [...record.repoDigests],
+    ...imageFieldsView(record),
     tags: [],
-    dangling: record.dangling,
-    official: record.official,
     created: record.created,
-    size: record.size,
-    sharedSize: record.sharedSize,
-    uniqueSize: record.uniqueSize,
-    architecture: record.architecture,
-    os: record.os,
-    variant: record.variant ?? null,
-    labels: { ...record.labels },
-    config: imageConfigView(record.config),
     layers: record.layers.map(toImageLayer),
     history: record.history.map(toHistoryEntry),
   };

@@ -6,7 +6,7 @@ import type {
   LayerRecord,
   TagRecord,
 } from '#libs/catalogue';
-import { imageConfigView, imageLayerCreated } from '../image-views.js';
+import { imageFieldsView, imageLayerCreated } from '../image-views.js';
 import type { HistoryEntryDto, ImageDto, LayerDto, TagDto } from './image.dto.js';
 
 /**
@@ -15,50 +15,38 @@ import type { HistoryEntryDto, ImageDto, LayerDto, TagDto } from './image.dto.js
  */
 export function toImageDto(record: ImageRecord): ImageDto {
   return {
-    id: record.id,
-    shortId: record.shortId,
-    repoTags: [...record.repoTags],
-    repoDigests: [...record.repoDigests],
-    tags: record.tags.map(toTagDto),
-    dangling: record.dangling,
-    official: record.official,
+    ...imageFieldsView(record),
     created: record.created.toISOString(),
-    size: record.size,
-    sharedSize: record.sharedSize,
-    uniqueSize: record.uniqueSize,
-    architecture: record.architecture,
-    os: record.os,
-    variant: record.variant ?? null,
-    labels: { ...record.labels },
-    config: imageConfigView(record.config),
+    tags: record.tags.map(toTagDto),
   };
 }
 
 /** A layer of one image, as that image's history tells it, with its holders from the snapshot. */
 export function toImageLayerDto(layer: ImageLayer, snapshot: CatalogueSnapshot): LayerDto {
   const holders = snapshot.layersByChainId.get(layer.chainId)?.imageIds ?? [];
-  return {
-    diffId: layer.diffId,
-    chainId: layer.chainId,
-    position: layer.position,
-    size: layer.size,
-    createdBy: layer.createdBy,
-    created: imageLayerCreated(layer)?.toISOString() ?? null,
-    sharedBy: holders.length,
-    images: [...holders],
-  };
+  return layerDtoOf(layer, imageLayerCreated(layer), holders);
 }
 
 export function toLayerDto(layer: LayerRecord): LayerDto {
+  return layerDtoOf(layer, layer.created, layer.imageIds);
+}
+
+/** A layer with its holders as ids, which JSON carries instead of the images. */
+function layerDtoOf(
+  layer: Pick<LayerRecord, 'diffId' | 'chainId' | 'position' | 'size' | 'createdBy'>,
+  created: Date | null,
+  holders: readonly string[],
+): LayerDto {
+  const { diffId, chainId, position, size, createdBy } = layer;
   return {
-    diffId: layer.diffId,
-    chainId: layer.chainId,
-    position: layer.position,
-    size: layer.size,
-    createdBy: layer.createdBy,
-    created: layer.created?.toISOString() ?? null,
-    sharedBy: layer.imageIds.length,
-    images: [...layer.imageIds],
+    diffId,
+    chainId,
+    position,
+    size,
+    createdBy,
+    created: created?.toISOString() ?? null,
+    sharedBy: holders.length,
+    images: [...holders],
   };
 }
 
