@@ -6,17 +6,17 @@ import { Module, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { roleAllows } from '#libs/auth';
-import { ForbiddenError, UnauthenticatedError } from '#libs/errors';
 import { IMAGE_QUEUE, JobsModule } from '#libs/jobs';
 import { problemAnswer, sendProblem } from '../errors/problem-details.filter.js';
+import { AdmissionChain } from '../operations/admission-chain.js';
 import { QUEUE_DASHBOARD_ROUTE } from './queue-dashboard.constants.js';
+import { viewQueueDashboard } from './queue-dashboard.operations.js';
 
 /**
  * Bull Board over the image queue at /admin/queues (page, JSON API and assets, all served from
  * the installed packages), admin role only. Read-only: retrying, removing or cleaning jobs there
  * would change state outside the audit trail. Not a Nest controller: a Fastify plugin of its own,
- * so the HTTP edge authenticates its requests and a hook here lets only admins on.
+ * whose every request the admission chain admits as `viewQueueDashboard` (admins only).
  */
 @Module({ imports: [JobsModule] })
 export class QueueDashboardModule implements OnModuleInit {
@@ -25,6 +25,7 @@ export class QueueDashboardModule implements OnModuleInit {
   constructor(
     @InjectQueue(IMAGE_QUEUE) queue: Queue,
     private readonly adapterHost: HttpAdapterHost,
+    private readonly chain: AdmissionChain,
   ) {
     createBullBoard({
       queues: [new BullMQAdapter(queue, { readOnlyMode: true })],
@@ -39,22 +40,21 @@ export class QueueDashboardModule implements OnModuleInit {
     const board = this.serverAdapter.registerPlugin();
     void fastify.register(
       async (scope) => {
-        scope.addHook('onRequest', adminOnly);
+        scope.addHook('onRequest', (request, reply) => this.admit(request, reply));
         await scope.register(board);
       },
       { prefix: QUEUE_DASHBOARD_ROUTE },
     );
   }
-}
 
-/** Answered here: the board's own error handler would write its refusals in its own shape. */
-function adminOnly(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
-  const principal = request.principal;
-  const refusal = !principal
-    ? new UnauthenticatedError()
-    : roleAllows(principal.role, 'admin')
-      ? null
-      : new ForbiddenError('admin', principal.role);
-  if (!refusal) return done();
-  sendProblem(reply, problemAnswer(refusal, request));
+  /** Refusals are answered here: the board's own error handler would write them in its own shape. */
+  private async admit(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    try {
+      await this.chain.admit(viewQueueDashboard, { principal: request.principal, arguments: () => ({}) });
+    } catch (refusal) {
+      sendProblem(reply, problemAnswer(refusal, request));
+      return reply;
+    }
+    return undefined;
+  }
 }
