@@ -54,7 +54,7 @@ export function imageFieldsView(record: ImageRecord): ImageFieldsView {
 }
 
 /** The run configuration, unset values as null rather than the daemon's empty strings. */
-export function imageConfigView(config: ImageRecord['config']): ImageConfigView {
+function imageConfigView(config: ImageRecord['config']): ImageConfigView {
   return {
     cmd: config.cmd ? [...config.cmd] : null,
     entrypoint: config.entrypoint ? [...config.entrypoint] : null,

@@ -30,7 +30,7 @@ export function toTag(tag: TagRecord, image: Image): Tag {
 }
 
 /** A layer as one image's history describes it; its holders are resolved from the catalogue. */
-export function toImageLayer(layer: ImageLayer): Layer {
+function toImageLayer(layer: ImageLayer): Layer {
   return {
     diffId: layer.diffId,
     chainId: layer.chainId,
@@ -53,7 +53,7 @@ export function toLayer(layer: LayerRecord): Layer {
   };
 }
 
-export function toHistoryEntry(entry: HistoryRecord): HistoryEntry {
+function toHistoryEntry(entry: HistoryRecord): HistoryEntry {
   return {
     id: entry.id,
     created: entry.created,
