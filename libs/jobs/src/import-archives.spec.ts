@@ -86,10 +86,17 @@ describe('ImportArchives', () => {
     writeFileSync(join(uploads, OTHER), Buffer.alloc(60 * KiB));
     const upload = new PassThrough();
     let written = 0;
+    // A well-behaved sender: it writes only as fast as the store reads (backpressure), so the
+    // bytes written measure what the store asked for, however slow the machine is.
     const pump = (async () => {
       for (let i = 0; i < 1000 && !upload.destroyed; i++) {
         written += 10 * KiB;
-        if (!upload.write(Buffer.alloc(10 * KiB))) await new Promise((resolve) => setTimeout(resolve, 1));
+        if (!upload.write(Buffer.alloc(10 * KiB))) {
+          await new Promise((resolve) => {
+            upload.once('drain', resolve);
+            upload.once('close', resolve);
+          });
+        }
       }
     })();
     const refused = await failure(archives.store(upload));
