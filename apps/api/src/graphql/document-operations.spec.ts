@@ -9,7 +9,7 @@ import {
   parse,
 } from 'graphql';
 import { declareOperation } from '../operations/operation.js';
-import { OPERATION_EXTENSION } from '../operations/serves.decorator.js';
+import { OPERATION_EXTENSION } from '../operations/served-operation.js';
 import { documentCall } from './document-operations.js';
 
 const look = declareOperation({ name: 'images', effect: 'read', summary: 'read', errors: [] });

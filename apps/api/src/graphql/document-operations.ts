@@ -10,7 +10,7 @@ import {
 } from 'graphql';
 import type { BatchCall } from '../operations/admission-chain.js';
 import type { Operation } from '../operations/operation.js';
-import { OPERATION_EXTENSION } from '../operations/serves.decorator.js';
+import { OPERATION_EXTENSION } from '../operations/served-operation.js';
 
 /**
  * What one GraphQL document asks to run, for the admission chain's budget before execution: the

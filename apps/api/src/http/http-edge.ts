@@ -59,7 +59,7 @@ export function asHook(middleware: RawMiddleware) {
  */
 function authenticate(authenticator: TokenAuthenticator) {
   return (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
-    if (isOpenRoute(request.url) || isAnonymousGraphiqlPageRequest(request.raw)) return done();
+    if (openRoute(request) || isAnonymousGraphiqlPageRequest(request.raw)) return done();
     try {
       request.principal = authenticator.authenticate(request.headers.authorization);
     } catch (error) {
@@ -69,6 +69,18 @@ function authenticate(authenticator: TokenAuthenticator) {
     }
     done();
   };
+}
+
+/** Routes by pattern, once each: a matched request asks by its route's pattern, not its path. */
+const openPatterns = new Map<string, boolean>();
+
+function openRoute(request: FastifyRequest): boolean {
+  const pattern = request.routeOptions.url;
+  // Not found: by the path, so that an open path never answers 401 for want of a route.
+  if (pattern === undefined) return isOpenRoute(request.url);
+  let open = openPatterns.get(pattern);
+  if (open === undefined) openPatterns.set(pattern, (open = isOpenRoute(pattern)));
+  return open;
 }
 
 /**

@@ -60,6 +60,8 @@ export function requestBodyDeadline(bounds: {
   readonly lingerMs: number;
 }): (request: IncomingMessage, response: ServerResponse, next: () => void) => void {
   return (request, response, next) => {
+    // Without a body the request has fully arrived with its headers: nothing to bound or linger on.
+    if (!hasBody(request)) return next();
     const ms = isImportRequest(request) ? bounds.importMs : bounds.otherRoutesMs;
     if (ms < bounds.serverMs) closeIfIncompleteAfter(request, response, ms);
     // Answered before its body arrived (refused): the rest of the body gets lingerMs, not the deadline.
@@ -71,6 +73,12 @@ export function requestBodyDeadline(bounds: {
     });
     next();
   };
+}
+
+/** Whether a body follows the headers (RFC 9112 §6.3: a transfer coding, or a length above zero). */
+export function hasBody(request: Pick<IncomingMessage, 'headers'>): boolean {
+  const { headers } = request;
+  return headers['transfer-encoding'] !== undefined || Number(headers['content-length'] ?? 0) > 0;
 }
 
 /** Whether the router would take the request to the import: its matching ignores case and a final `/`. */

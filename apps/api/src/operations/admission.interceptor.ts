@@ -5,13 +5,12 @@ import { concatMap, from, Observable } from 'rxjs';
 import type { Principal } from '#libs/auth';
 import { AdmissionChain, type OperationCall } from './admission-chain.js';
 import type { Operation } from './operation.js';
-import { servedOperation } from './serves.decorator.js';
+import { servedOperation } from './served-operation.js';
 
 /**
  * The admission chain as Nest runs it around REST handlers and GraphQL root fields (field
- * resolvers below them are not operations). GraphQL documents were budgeted before execution,
- * by Mercurius's preExecution hook or the WebSocket gate. Handlers without a declaration are the open routes
- * (the boot check allows no other).
+ * resolvers below them are not operations); `@Serves` puts it on each. GraphQL documents were
+ * budgeted before execution, by Mercurius's preExecution hook or the WebSocket gate.
  */
 @Injectable()
 export class AdmissionInterceptor implements NestInterceptor {
@@ -19,7 +18,8 @@ export class AdmissionInterceptor implements NestInterceptor {
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const operation = servedOperation(context.getHandler());
-    if (!operation) return next.handle();
+    // Only `@Serves` applies this interceptor, always with a declaration.
+    if (!operation) throw new Error(`${context.getHandler().name} serves no operation`);
     const graphql = context.getType<GqlContextType>() === 'graphql';
     const call = graphql ? graphqlCall(context) : restCall(context);
     const principal = await this.chain.admit(operation, call, { budgeted: graphql });

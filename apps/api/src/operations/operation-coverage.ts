@@ -5,7 +5,7 @@ import { GraphQLSchemaHost } from '@nestjs/graphql';
 import type { GraphQLObjectType } from 'graphql';
 import { isOpenRoute } from '../http/open-routes.js';
 import type { Operation, OperationEffect } from './operation.js';
-import { OPERATION_EXTENSION, servedOperation } from './serves.decorator.js';
+import { OPERATION_EXTENSION, servedOperation } from './served-operation.js';
 
 /**
  * Refuses to start an api in which a route or GraphQL root field serves no declared operation

@@ -34,8 +34,8 @@ export function isGraphiqlPageRequest(request: PageRequest): boolean {
   const accept = request.headers.accept;
   return (
     request.method === 'GET' &&
-    pathOf(request).pathname === GRAPHQL_PATH &&
     Boolean(accept) &&
+    pathOf(request).pathname === GRAPHQL_PATH &&
     new Negotiator({ headers: { accept } }).mediaType(NEGOTIATED_MEDIA_TYPES) === HTML
   );
 }

@@ -16,10 +16,13 @@ export class GraphqlIdeModule implements OnModuleInit {
 
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
-    fastify?.addHook('preHandler', async (request, reply) => {
-      if (!isGraphiqlPageRequest(request.raw)) return;
-      const { html } = await graphiqlPage();
-      return reply.type('text/html; charset=utf-8').send(html);
+    // A callback hook, not an async one: every request passes here, and most go straight on.
+    fastify?.addHook('preHandler', (request, reply, done) => {
+      if (!isGraphiqlPageRequest(request.raw)) return done();
+      graphiqlPage().then(
+        ({ html }) => void reply.type('text/html; charset=utf-8').send(html),
+        (error: unknown) => done(error as Error),
+      );
     });
   }
 }
