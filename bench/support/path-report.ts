@@ -38,7 +38,7 @@ export interface PathRun {
   readonly cpu: CpuMeasurement;
   /** CPU / request ÷ the bare server's, when both were measured. */
   readonly ratioToBare?: number;
-  /** The bench process itself (autocannon) over the window, in CPUs. */
+  /** The load generator over the window, in CPUs: wrk's own CPU, or the bench process running autocannon. */
   readonly loaderCores: number;
   /** The machine's busy time minus the server's and the bench's, in CPUs: everything else. */
   readonly othersCores: number;
@@ -114,14 +114,15 @@ export function pathMarkdown(report: PathReport): string {
     '',
     `## Request path: CPU per request${report.label ? ` (${report.label})` : ''}`,
     '',
-    `${commit}, ${report.images.distinct} images on the isolated dockerd. autocannon, a ${settings.warmupSeconds} s ` +
-      `warm-up then a ${settings.durationSeconds} s window on the same connections. CPU per request: the server ` +
-      "process tree's utime + stime over the window (/proc, " +
-      `${settings.clockTicksPerSecond} ticks/s) ÷ the answers in the window. p50 over every answer in the window. ` +
-      "Cores: CPU seconds per second of the window, of the server's tree, of the bench process (autocannon) " +
-      'and of everything else on the machine (its busy time minus those two).',
+    `${commit}, ${report.images.distinct} images on the isolated dockerd. Load from wrk (many connections: a ` +
+      `${settings.warmupSeconds} s warm-up run, then a ${settings.durationSeconds} s measured run) and from ` +
+      'autocannon (one connection: a warm-up then a window on the same connection, the daemon on its unix socket ' +
+      "included). CPU per request: the server process tree's utime + stime over the measured window (/proc, " +
+      `${settings.clockTicksPerSecond} ticks/s) ÷ the answers in it. p50 over every answer in the window. ` +
+      "Cores: CPU seconds per second of the window, of the server's tree, of the load generator (wrk's own CPU, " +
+      'or the bench process for autocannon) and of everything else on the machine (its busy time minus those two).',
     '',
-    "| endpoint | server | conns | CPU µs/request | × bare | req/s | p50 ms | server (cores) | autocannon (cores) | others' CPU (cores) |",
+    "| endpoint | server | conns | CPU µs/request | × bare | req/s | p50 ms | server (cores) | load generator (cores) | others' CPU (cores) |",
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const run of report.runs) {
