@@ -23,7 +23,7 @@
  * Settings (environment): BENCH_LABEL (none), BENCH_IMAGES (25), BENCH_LAYER_GROUPS (5),
  * BENCH_OWN_LAYERS (5), BENCH_CONNECTIONS (20), BENCH_WARMUP (3 s), BENCH_DURATION (10 s),
  * BENCH_IDLE (2 s of idle CPU per server before its runs; 0: none), BENCH_PROCESSES (2: the
- * API_PROCESSES of the multi-process run; 0 skips it), BENCH_PROCESS_ROUNDS (2 rounds of 1 process vs
+ * API_PROCESSES of the multi-process run; 0 skips it), BENCH_PROCESS_ROUNDS (3 rounds of 1 process vs
  * n, alternating which goes first), BENCH_READY_TIMEOUT (120 s), BENCH_NODE_ENV (production),
  * BENCH_LOG_LEVEL (log, the default), BENCH_API_ROOT (another checkout whose built api to measure,
  * e.g. a `git worktree` of the commit before a change, for before/after in the same conditions). The api
@@ -92,7 +92,7 @@ function readSettings(): Settings {
     durationSeconds: integer('BENCH_DURATION', 10, 1),
     idleSeconds: integer('BENCH_IDLE', 2, 0),
     processes: integer('BENCH_PROCESSES', 2, 0),
-    processRounds: integer('BENCH_PROCESS_ROUNDS', 2, 1),
+    processRounds: integer('BENCH_PROCESS_ROUNDS', 3, 1),
     readyTimeoutSeconds: integer('BENCH_READY_TIMEOUT', 120, 1),
   };
 }
