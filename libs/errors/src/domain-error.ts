@@ -145,3 +145,55 @@ export class RateLimitedError extends DomainError {
     super('RATE_LIMITED', `Too many ${what} for this token; retry in ${retryAfterSeconds} s.`);
   }
 }
+
+/** The registry has no such repository, tag or digest (Docker Hub says it alike for a private one). */
+export class ManifestUnknownError extends DomainError {
+  constructor(message: string) {
+    super('MANIFEST_UNKNOWN', message);
+  }
+}
+
+/** The registry refused the credentials, or needs some. The message never holds a credential. */
+export class RegistryUnauthorizedError extends DomainError {
+  constructor(message: string) {
+    super('REGISTRY_UNAUTHORIZED', message);
+  }
+}
+
+/** The registry could not be reached, timed out, or failed (5xx). */
+export class RegistryUnreachableError extends DomainError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('REGISTRY_UNREACHABLE', message, options);
+  }
+}
+
+/**
+ * A registry's own rate limit (Docker Hub's pulls, a 429): RATE_LIMITED like the service's own
+ * budgets, with the registry's Retry-After when it sent one.
+ */
+export class RegistryRateLimitedError extends DomainError {
+  constructor(
+    registry: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(
+      'RATE_LIMITED',
+      `The registry ${registry} refused the request for its rate limit` +
+        (retryAfterSeconds === undefined ? '; retry later.' : `; retry in ${retryAfterSeconds} s.`),
+    );
+  }
+}
+
+/** The target does not offer the operation: a registry that refuses its catalog, say. */
+export class UnsupportedError extends DomainError {
+  constructor(message: string) {
+    super('UNSUPPORTED', message);
+  }
+}
+
+/** The Retry-After a refusal carries, in seconds: the service's budgets and registries' limits. */
+export function retryAfterOf(error: unknown): number | undefined {
+  return error instanceof RateLimitedError || error instanceof RegistryRateLimitedError
+    ? error.retryAfterSeconds
+    : undefined;
+}

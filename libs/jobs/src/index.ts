@@ -1,4 +1,3 @@
-export * from './credential-sealer.provider.js';
 export * from './bull-job-queue.adapter.js';
 export * from './bull-job-record.js';
 export * from './image-queue-events.js';

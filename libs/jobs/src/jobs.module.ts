@@ -2,7 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
 import { BullJobQueue } from './bull-job-queue.adapter.js';
-import { CREDENTIAL_SEALER, credentialSealerProvider } from './credential-sealer.provider.js';
+import { CREDENTIAL_SEALER, credentialSealerProvider } from '#libs/registry-auth';
 import { ImportArchiveSweeper } from './import-archive-sweeper.js';
 import { ImageQueueEvents } from './image-queue-events.js';
 import { ImportArchives } from './import-archives.js';

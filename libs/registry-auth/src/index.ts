@@ -43,3 +43,9 @@ export {
   parseSealingKey,
 } from './credential-sealer.js';
 export type { SealOptions, UnsealFailure } from './credential-sealer.js';
+export {
+  CREDENTIAL_SEALER,
+  CREDENTIALS_KEY_FILE,
+  credentialSealerFor,
+  credentialSealerProvider,
+} from './credential-sealer.provider.js';

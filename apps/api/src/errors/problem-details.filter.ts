@@ -1,6 +1,6 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { RateLimitedError } from '#libs/errors';
+import { retryAfterOf } from '#libs/errors';
 import { pathOfTarget } from '../http/request-path.js';
 import { documentErrorsOf } from './graphql-error.formatter.js';
 import { requestIdOf } from './request-id.js';
@@ -29,7 +29,8 @@ export function problemAnswer(exception: unknown, request: FastifyRequest): Prob
   const error = toPublicError(exception, requestId);
   if (error.unexpected) logger.error({ requestId, path, err: describe(exception) });
   const headers: Record<string, string> = { 'x-request-id': requestId };
-  if (exception instanceof RateLimitedError) headers['retry-after'] = String(exception.retryAfterSeconds);
+  const retryAfter = retryAfterOf(exception);
+  if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
   if (path === GRAPHQL_PATH) {
     headers['content-type'] = 'application/json; charset=utf-8';
     const errors = documentErrorsOf(exception) ?? [

@@ -5,7 +5,6 @@ import { LiveCatalogue } from '#libs/catalogue';
 import { paginate, type Page } from '#libs/pagination';
 import { BadUserInputError, ImageNotFoundError } from '#libs/errors';
 import {
-  CREDENTIAL_SEALER,
   ImportArchives,
   JOB_NAMES,
   JOB_QUEUE,
@@ -23,6 +22,7 @@ import {
 } from '#libs/reference';
 import {
   validateCredentials,
+  CREDENTIAL_SEALER,
   type CredentialSealer,
   type RegistryCredentials,
   type RegistryCredentialsInput,

@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
 import { DOCKER_ENGINE, type DockerEngine } from '#libs/docker';
 import {
-  CREDENTIAL_SEALER,
   JOB_NAMES,
   JobFailure,
   type ImageJobResult,
@@ -10,7 +9,7 @@ import {
 } from '#libs/jobs';
 import { ProgressTracker } from '#libs/progress';
 import { normalizedName, parseReference } from '#libs/reference';
-import type { CredentialSealer } from '#libs/registry-auth';
+import { CREDENTIAL_SEALER, type CredentialSealer } from '#libs/registry-auth';
 import { HandlesJob, type ImageJobHandler, type JobContext } from '../job-handler.js';
 import { followTransfer, registryAuthFor } from './registry-transfer.js';
 

@@ -9,8 +9,8 @@ import {
   SealingKeyError,
   generateSealingKey,
   parseSealingKey,
-  validateCredentials,
-} from '#libs/registry-auth';
+} from './credential-sealer.js';
+import { validateCredentials } from './registry-credentials.js';
 import { credentialSealerProvider } from './credential-sealer.provider.js';
 
 const SECRET = 'Very-S3cret-passw0rd';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import type { Provider } from '@nestjs/common';
 import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
-import { CredentialSealer, generateSealingKey, parseSealingKey } from '#libs/registry-auth';
+import { CredentialSealer, generateSealingKey, parseSealingKey } from './credential-sealer.js';
 import { readOrCreateSecretFile } from '#libs/secrets';
 
 export const CREDENTIAL_SEALER = Symbol('CredentialSealer');
