@@ -71,6 +71,14 @@ export interface StevedoreConfig {
     /** The key before the last rotation: still opens what it sealed, never seals. */
     readonly previousCredentialsKey: string | null;
   };
+  readonly registries: {
+    /** A JSON or YAML file of named registries and their credentials. */
+    readonly file: string | null;
+    /** Per registry request: to connect, to get the headers, between two chunks of a body. */
+    readonly timeoutMs: number;
+    /** The `GET /v2/` check of each registry that `registries` lists. */
+    readonly checkTimeoutMs: number;
+  };
   /** Operations over these are refused before they run (QUERY_TOO_COMPLEX), subscriptions too. */
   readonly graphql: {
     readonly maxDepth: number;
@@ -150,6 +158,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StevedoreConfi
       dockerConfigDir: vars.DOCKER_CONFIG ?? null,
       credentialsKey: vars.STEVEDORE_CREDENTIALS_KEY ?? null,
       previousCredentialsKey: vars.STEVEDORE_CREDENTIALS_PREVIOUS_KEY ?? null,
+    },
+    registries: {
+      file: vars.REGISTRIES_FILE ?? null,
+      timeoutMs: vars.REGISTRY_TIMEOUT_SECONDS * 1000,
+      checkTimeoutMs: vars.REGISTRY_CHECK_TIMEOUT_SECONDS * 1000,
     },
     graphql: {
       maxDepth: vars.GRAPHQL_MAX_DEPTH,

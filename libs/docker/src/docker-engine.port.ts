@@ -5,6 +5,8 @@
 export interface DockerEngine {
   /** Resolves when the daemon answers; rejects with DockerUnavailableError otherwise. */
   ping(): Promise<void>;
+  /** `GET /version`: the platform the daemon pulls for (`linux`, `amd64`). */
+  platform(): Promise<{ readonly os: string; readonly architecture: string }>;
   /** `GET /images/json`: with `all`, intermediate images too (`docker image ls -a`). */
   listImages(options?: { all?: boolean }): Promise<EngineImageSummary[]>;
   /** `GET /images/{name}/json`: rejects with ImageNotFoundError when the daemon has no such image. */

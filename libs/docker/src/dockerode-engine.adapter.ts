@@ -47,6 +47,15 @@ export class DockerodeEngine implements DockerEngine {
     }
   }
 
+  async platform(): Promise<{ os: string; architecture: string }> {
+    try {
+      const version = (await this.docker.version()) as { Os?: string; Arch?: string };
+      return { os: version.Os ?? 'linux', architecture: version.Arch ?? 'amd64' };
+    } catch (error) {
+      throw toEngineError(error);
+    }
+  }
+
   async listImages(options: { all?: boolean } = {}): Promise<EngineImageSummary[]> {
     try {
       const rows = await this.docker.listImages({ all: options.all ?? false });

@@ -1,0 +1,65 @@
+import { Inject, Injectable, Module, type OnModuleDestroy } from '@nestjs/common';
+import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
+import { CREDENTIAL_SEALER, credentialSealerProvider, type CredentialSealer } from '#libs/registry-auth';
+import { DistributionClient } from './distribution-client.adapter.js';
+import { RedisRegistryStore } from './redis-registry-store.adapter.js';
+import { readRegistriesFile } from './registries-file.js';
+import { RegistryBrowser } from './registry-browser.js';
+import { REGISTRY_CLIENT, type RegistryClient } from './registry-client.port.js';
+import { RegistryDirectory } from './registry-directory.js';
+import { REGISTRY_STORE, type RegistryStore } from './registry-store.port.js';
+
+/** Closes the client's connections and the store's Redis connection on shutdown. */
+@Injectable()
+class RegistryConnections implements OnModuleDestroy {
+  constructor(
+    @Inject(REGISTRY_CLIENT) private readonly client: DistributionClient,
+    @Inject(REGISTRY_STORE) private readonly store: RedisRegistryStore,
+  ) {}
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all([this.client.close(), this.store.close()]);
+  }
+}
+
+/**
+ * Registries: the client (Distribution v2 / OCI), the directory of named registries and the
+ * browser over both. Needs ConfigModule (global). The registries file is read once, at start-up:
+ * a bad file stops the start.
+ */
+@Module({
+  providers: [
+    credentialSealerProvider,
+    {
+      provide: REGISTRY_CLIENT,
+      inject: [STEVEDORE_CONFIG],
+      useFactory: (config: StevedoreConfig) =>
+        new DistributionClient({ timeoutMs: config.registries.timeoutMs, userAgent: 'stevedore' }),
+    },
+    {
+      provide: REGISTRY_STORE,
+      inject: [STEVEDORE_CONFIG, CREDENTIAL_SEALER],
+      useFactory: (config: StevedoreConfig, sealer: CredentialSealer) =>
+        new RedisRegistryStore(config.redis.url, sealer),
+    },
+    {
+      provide: RegistryDirectory,
+      inject: [STEVEDORE_CONFIG, REGISTRY_STORE],
+      useFactory: (config: StevedoreConfig, store: RegistryStore) =>
+        new RegistryDirectory({
+          store,
+          fileEntries: config.registries.file ? readRegistriesFile(config.registries.file) : [],
+          dockerConfigDir: config.registryAuth.dockerConfigDir,
+        }),
+    },
+    {
+      provide: RegistryBrowser,
+      inject: [STEVEDORE_CONFIG, RegistryDirectory, REGISTRY_CLIENT],
+      useFactory: (config: StevedoreConfig, directory: RegistryDirectory, client: RegistryClient) =>
+        new RegistryBrowser(directory, client, { checkTimeoutMs: config.registries.checkTimeoutMs }),
+    },
+    RegistryConnections,
+  ],
+  exports: [REGISTRY_CLIENT, RegistryDirectory, RegistryBrowser],
+})
+export class RegistryModule {}
