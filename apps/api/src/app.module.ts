@@ -11,6 +11,7 @@ import { loggingModule } from '#libs/logging';
 import { RateLimitModule } from '#libs/rate-limit';
 import { QueueDashboardModule } from './admin/queue-dashboard.module.js';
 import { AuditApiModule } from './audit/audit-api.module.js';
+import { RegistriesModule } from './registries/registries.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { currentRequestId } from './errors/request-id.js';
 import { graphqlOptions } from './graphql/graphql.options.js';
@@ -61,6 +62,7 @@ export class AppModule {
         ImagesModule,
         JobsApiModule,
         AuditApiModule,
+        RegistriesModule,
         HealthModule,
         GraphqlIdeModule,
         MetricsModule,

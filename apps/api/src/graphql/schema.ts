@@ -7,6 +7,11 @@ import { ImageEventsResolver } from '../images/image-events.resolver.js';
 import { ImagesResolver } from '../images/images.resolver.js';
 import { LayersResolver } from '../images/layers.resolver.js';
 import { JobsResolver } from '../jobs/jobs.resolver.js';
+import {
+  RegistriesResolver,
+  RemoteTagResolver,
+  RepositoryResolver,
+} from '../registries/registries.resolver.js';
 
 /** Every resolver class of the api; the e2e suite checks the running service serves exactly this schema. */
 export const GRAPHQL_RESOLVERS = [
@@ -16,6 +21,9 @@ export const GRAPHQL_RESOLVERS = [
   JobsResolver,
   AuditResolver,
   ImageChangesResolver,
+  RegistriesResolver,
+  RepositoryResolver,
+  RemoteTagResolver,
 ];
 
 /** The code-first schema, built without starting the service (no Docker, no Redis). */
