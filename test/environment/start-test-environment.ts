@@ -9,6 +9,7 @@ import { checkExternalServices, type ExternalServices, readExternalServices } fr
 import { timed } from './progress.js';
 import { startRedis } from './redis.js';
 import { randomCredentials, startRegistry } from './registry.js';
+import { startSearchIndex } from './search-index.js';
 import { stopTestEnvironment, TMP_DIR_PREFIX, tearDown } from './stop-test-environment.js';
 import type {
   AuthRegistryInfo,
@@ -52,10 +53,11 @@ export async function startTestEnvironment(
         timed(log, 'open registry ready', () => startRegistry(tmpDir, 'registry-open')).then(keep),
       external.authRegistry ?? timed(log, 'auth registry ready', () => startAuthRegistry(tmpDir)).then(keep),
       external.redis ?? timed(log, 'redis ready', () => startRedis(tmpDir)).then(keep),
+      timed(log, 'search index ready', () => startSearchIndex(tmpDir)).then(keep),
       daemon.managed ? timed(log, 'dockerd ready', () => launchDockerDaemon(daemon)) : undefined,
       checkExternalServices(external, { dockerConfigDir }),
     ]);
-    const [open, auth, redis] = results;
+    const [open, auth, redis, searchIndex] = results;
     const failures = results.flatMap((result) =>
       result.status === 'rejected' ? [result.reason as unknown] : [],
     );
@@ -63,6 +65,7 @@ export async function startTestEnvironment(
       open.status === 'rejected' ||
       auth.status === 'rejected' ||
       redis.status === 'rejected' ||
+      searchIndex.status === 'rejected' ||
       failures.length > 0
     ) {
       throw failures.length === 1
@@ -77,6 +80,7 @@ export async function startTestEnvironment(
       startedAt: new Date().toISOString(),
       docker: daemon,
       registries: { open: open.value, auth: auth.value },
+      searchIndex: searchIndex.value,
       redis: redis.value,
       dockerConfigDir,
     };

@@ -18,7 +18,13 @@ export const TMP_DIR_PREFIX = 'stevedore-test-';
  * at the end, including any process that is still alive.
  */
 export async function stopTestEnvironment(env: TestEnvironment): Promise<void> {
-  const records = [env.registries.open.process, env.registries.auth.process, env.redis.process];
+  const records = [
+    env.registries.open.process,
+    env.registries.auth.process,
+    env.redis.process,
+    // Absent from a description written before the index existed.
+    env.searchIndex?.process,
+  ];
   await tearDown({
     tmpDir: env.tmpDir,
     docker: env.docker.managed ? env.docker : undefined,

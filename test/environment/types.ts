@@ -61,6 +61,14 @@ export interface AuthRegistryInfo extends RegistryInfo {
   credentials: RegistryCredentials;
 }
 
+/** The stand-in of Docker Hub's v1 search API that the daemon searches as `<host>/term`. */
+export interface SearchIndexInfo {
+  /** `127.0.0.1:PORT`: what goes in front of a search term. */
+  host: string;
+  url: string;
+  process: ProcessRecord;
+}
+
 export interface RedisInfo {
   managed: boolean;
   /** `redis://127.0.0.1:PORT` or the given REDIS_URL. */
@@ -86,6 +94,7 @@ export interface TestEnvironment {
   startedAt: string;
   docker: DockerDaemonInfo;
   registries: { open: RegistryInfo; auth: AuthRegistryInfo };
+  searchIndex: SearchIndexInfo;
   redis: RedisInfo;
   /**
    * DOCKER_CONFIG for docker CLI calls: logged in to the auth registry, so the user's ~/.docker

@@ -5,6 +5,12 @@
 export interface DockerEngine {
   /** Resolves when the daemon answers; rejects with DockerUnavailableError otherwise. */
   ping(): Promise<void>;
+  /**
+   * `GET /images/search` (`docker search`), through the daemon so that its mirrors and proxy
+   * apply. `term` may name an index: `127.0.0.1:5000/app`. An index that cannot be searched is
+   * REGISTRY_UNREACHABLE (or REGISTRY_UNAUTHORIZED).
+   */
+  searchImages(term: string, options: EngineSearchOptions): Promise<EngineSearchResult[]>;
   /** `GET /version`: the platform the daemon pulls for (`linux`, `amd64`). */
   platform(): Promise<{ readonly os: string; readonly architecture: string }>;
   /** `GET /images/json`: with `all`, intermediate images too (`docker image ls -a`). */
@@ -169,4 +175,20 @@ export interface EngineEvent {
   readonly attributes: Readonly<Record<string, string>>;
   /** Milliseconds since the epoch. */
   readonly time: number;
+}
+
+export interface EngineSearchOptions {
+  /** 1–100, as the daemon accepts. */
+  readonly limit: number;
+  readonly official?: boolean;
+  readonly minStars?: number;
+}
+
+/** A row of `GET /images/search`. */
+export interface EngineSearchResult {
+  readonly name: string;
+  readonly description: string;
+  readonly stars: number;
+  readonly official: boolean;
+  readonly automated: boolean;
 }

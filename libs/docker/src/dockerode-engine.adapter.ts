@@ -5,6 +5,8 @@ import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import type { DockerConnection } from '#libs/config';
 import type {
+  EngineSearchOptions,
+  EngineSearchResult,
   DockerEngine,
   EngineContainerSummary,
   EngineEvent,
@@ -18,7 +20,7 @@ import type {
   PullRequest,
   PushRequest,
 } from './docker-engine.port.js';
-import { toEngineError } from './engine-error.js';
+import { toEngineError, toSearchError } from './engine-error.js';
 
 /** Requests that take longer than this mean the daemon is stuck; streaming calls set their own. */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -45,6 +47,29 @@ export class DockerodeEngine implements DockerEngine {
     } catch (error) {
       throw toEngineError(error);
     }
+  }
+
+  async searchImages(term: string, options: EngineSearchOptions): Promise<EngineSearchResult[]> {
+    const filters: Record<string, string[]> = {};
+    if (options.official !== undefined) filters['is-official'] = [String(options.official)];
+    if (options.minStars !== undefined) filters.stars = [String(options.minStars)];
+    let rows: SearchRow[];
+    try {
+      rows = (await this.docker.searchImages({
+        term,
+        limit: options.limit,
+        filters: JSON.stringify(filters),
+      })) as SearchRow[];
+    } catch (error) {
+      throw toSearchError(error, term);
+    }
+    return rows.map((row) => ({
+      name: row.name ?? '',
+      description: row.description ?? '',
+      stars: row.star_count ?? 0,
+      official: row.is_official === true,
+      automated: row.is_automated === true,
+    }));
   }
 
   async platform(): Promise<{ os: string; architecture: string }> {
@@ -341,4 +366,12 @@ function toImageConfig(
 function asList(value: string | string[] | null | undefined): string[] | null {
   if (value === null || value === undefined) return null;
   return Array.isArray(value) ? value : [value];
+}
+
+interface SearchRow {
+  name?: string;
+  description?: string;
+  star_count?: number;
+  is_official?: boolean;
+  is_automated?: boolean;
 }

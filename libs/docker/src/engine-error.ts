@@ -1,4 +1,10 @@
-import { DockerUnavailableError, DomainError, ImageNotFoundError } from '#libs/errors';
+import {
+  DockerUnavailableError,
+  DomainError,
+  ImageNotFoundError,
+  RegistryUnauthorizedError,
+  RegistryUnreachableError,
+} from '#libs/errors';
 
 /** Error codes of a socket or TCP connection that mean "the daemon is not there". */
 const UNREACHABLE_CODES = new Set([
@@ -57,4 +63,20 @@ function isTimeout(error: ModemError): boolean {
 /** The daemon's own message, without dockerode's `(HTTP code 409) unexpected - ` prefix. */
 function daemonMessage(error: ModemError): string {
   return error.json?.message ?? (error.message ?? '').replace(/^\(HTTP code \d+\)\s+[a-z ]+-\s*/, '').trim();
+}
+
+/**
+ * A search the daemon could not run: the daemon itself gone, or the index it asked failing (its
+ * 500 carries the index's error, which names the index, never a credential).
+ */
+export function toSearchError(error: unknown, term: string): Error {
+  const mapped = toEngineError(error);
+  if (mapped instanceof DomainError) return mapped;
+  const message = daemonMessage((error ?? {}) as ModemError) || 'the index did not answer';
+  if (/unauthorized|authentication required|\b401\b|denied/i.test(message)) {
+    return new RegistryUnauthorizedError(`The index refused the search for "${term}": ${message}`);
+  }
+  return new RegistryUnreachableError(`The index could not be searched for "${term}": ${message}`, {
+    cause: error,
+  });
 }

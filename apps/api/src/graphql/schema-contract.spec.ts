@@ -19,14 +19,11 @@ const plannedPath = resolve(process.cwd(), '../shared/contract/planned.graphql')
  */
 const PLANNED_BLOCKS: Record<string, string[]> = {
   Registries: [
-    'Query.searchImages',
     'Mutation.copyImage',
     'Mutation.checkImageUpdates',
     'Subscription.imageUpdates',
     'Image.update',
     'ImageFilter.updateAvailable',
-    'SearchResult',
-    'SearchFilter',
     'UpdateStatus',
     'ImageUpdate',
     'UpdateCheck',

@@ -24,8 +24,17 @@ import {
   readRemoteImage,
   readRepository,
   removeRegistry,
+  searchImages,
 } from './registry.operations.js';
-import { registryView, remoteImageView, repositoriesView, tagsView } from './registry-views.js';
+import {
+  registryView,
+  remoteImageView,
+  repositoriesView,
+  searchResultView,
+  tagsView,
+} from './registry-views.js';
+import { SearchImagesArgs } from './dto/search.args.js';
+import { SearchResult } from './models/search-result.model.js';
 
 @Resolver(() => Registry)
 export class RegistriesResolver {
@@ -67,6 +76,13 @@ export class RegistriesResolver {
   async remoteImage(@Args() args: RemoteImageArgs): Promise<RemoteImage> {
     const image = await this.service.remoteImage(args.ref, args.platform);
     return remoteImageView(image);
+  }
+
+  @Query(() => [SearchResult], { description: searchImages.description })
+  @Serves(searchImages)
+  async searchImages(@Args() args: SearchImagesArgs): Promise<SearchResult[]> {
+    const found = await this.service.search({ ...args, ...args.filter });
+    return found.map(searchResultView);
   }
 
   @Mutation(() => Registry, { description: addRegistry.description })

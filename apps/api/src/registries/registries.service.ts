@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DOCKER_ENGINE, type DockerEngine } from '#libs/docker';
+import { DOCKER_ENGINE, type DockerEngine, type EngineSearchResult } from '#libs/docker';
 import {
   type KnownRegistry,
   type RegistryCheck,
   RegistryBrowser,
   RegistryDirectory,
+  registryName,
   type RemoteImageView,
 } from '#libs/registry';
 import { validateCredentials, type RegistryCredentialsInput } from '#libs/registry-auth';
@@ -31,5 +32,22 @@ export class RegistriesService {
   /** The platform given, else the one the daemon pulls for. */
   async remoteImage(ref: string, platform: string | undefined): Promise<RemoteImageView> {
     return this.browser.remoteImage(ref, platform, await this.docker.platform());
+  }
+
+  /** `docker search`, through the daemon: Docker Hub, or the index a registry name gives. */
+  async search(query: {
+    term: string;
+    registry?: string;
+    official?: boolean;
+    minStars?: number;
+    first: number;
+  }): Promise<EngineSearchResult[]> {
+    const index = query.registry === undefined ? 'docker.io' : registryName(query.registry);
+    const term = index === 'docker.io' ? query.term : `${index}/${query.term}`;
+    return this.docker.searchImages(term, {
+      limit: query.first,
+      official: query.official,
+      minStars: query.minStars,
+    });
   }
 }

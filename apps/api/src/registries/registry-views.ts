@@ -1,4 +1,6 @@
+import type { EngineSearchResult } from '#libs/docker';
 import type { KnownRegistry, NamePage, RegistryCheck, RemoteImageView } from '#libs/registry';
+import type { SearchResult } from './models/search-result.model.js';
 import type { Registry, RemoteTag, Repository } from './models/registry.model.js';
 import type { RemoteImage } from './models/remote-image.model.js';
 
@@ -53,4 +55,8 @@ export function remoteImageView(image: RemoteImageView): RemoteImage {
       size: layer.size,
     })),
   };
+}
+
+export function searchResultView(result: EngineSearchResult): SearchResult {
+  return { ...result, description: result.description === '' ? null : result.description };
 }

@@ -57,3 +57,12 @@ export const removeRegistry = declareOperation({
     'Removes a registry added through the API; false when there was none. Registries of the file or the Docker config are changed there.',
   errors: ['BAD_USER_INPUT', 'QUEUE_UNAVAILABLE'],
 });
+
+export const searchImages = declareOperation({
+  name: 'searchImages',
+  effect: 'read',
+  summary: 'Searches an index like docker search: name, description, stars, official, automated',
+  description:
+    "Searches Docker Hub, or the index `registry` names, through the daemon's `GET /images/search`, so that its mirrors and proxy settings apply. `filter` keeps official images only, or those with at least `minStars` stars.",
+  errors: ['BAD_USER_INPUT', 'DOCKER_UNAVAILABLE', 'REGISTRY_UNAUTHORIZED', 'REGISTRY_UNREACHABLE'],
+});

@@ -271,6 +271,10 @@ export class FakeDockerEngine implements DockerEngineReads {
     return this.calls.history.get(id) ?? 0;
   }
 
+  async searchImages(): Promise<never[]> {
+    return [];
+  }
+
   async platform(): Promise<{ os: string; architecture: string }> {
     return { os: 'linux', architecture: 'amd64' };
   }

@@ -13,8 +13,17 @@ import {
   readRemoteImage,
   readRepository,
   removeRegistry,
+  searchImages,
 } from '../registry.operations.js';
-import { registryView, remoteImageView, repositoriesView, tagsView } from '../registry-views.js';
+import {
+  registryView,
+  remoteImageView,
+  repositoriesView,
+  searchResultView,
+  tagsView,
+} from '../registry-views.js';
+import { SearchFilter, SearchImagesArgs } from '../dto/search.args.js';
+import { SearchResult } from '../models/search-result.model.js';
 
 class RemovedRegistry {
   @ApiProperty({ description: 'False when the API held no such registry.' })
@@ -61,6 +70,18 @@ export class RegistriesController {
   @ApiOkResponse({ type: RemoteImage })
   async remoteImage(@Query() args: RemoteImageArgs): Promise<RemoteImage> {
     return remoteImageView(await this.service.remoteImage(args.ref, args.platform));
+  }
+
+  @Get('search')
+  @Serves(searchImages)
+  @ApiOkResponse({ type: [SearchResult] })
+  async search(@Query() args: SearchImagesArgs, @Query() filter: SearchFilter): Promise<SearchResult[]> {
+    const found = await this.service.search({
+      ...args,
+      official: filter.official,
+      minStars: filter.minStars,
+    });
+    return found.map(searchResultView);
   }
 
   @Post('registries')
