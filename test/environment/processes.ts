@@ -14,12 +14,14 @@ import type { ProcessRecord } from './types.js';
 export function spawnService(
   command: string,
   args: readonly string[],
-  options: { logFile: string; cwd?: string },
+  options: { logFile: string; cwd?: string; env?: NodeJS.ProcessEnv },
 ): ProcessRecord {
   const log = openSync(options.logFile, 'a');
   try {
     const child = spawn(command, args, {
       cwd: options.cwd,
+      // Secrets go here rather than in the arguments, which any process can read.
+      env: options.env ? { ...process.env, ...options.env } : undefined,
       stdio: ['ignore', log, log],
     });
     if (child.pid === undefined) {

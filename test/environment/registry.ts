@@ -22,6 +22,7 @@ export async function startRegistry(
   tmpDir: string,
   name: string,
   credentials?: RegistryCredentials,
+  token?: TokenAuth,
 ): Promise<RegistryInfo> {
   const command = findExecutable(['docker-registry', 'registry'], 'install the docker-registry package');
   const dir = join(tmpDir, name);
@@ -34,15 +35,19 @@ export async function startRegistry(
     const port = await findFreePort();
     const configFile = join(dir, 'config.yml');
     const logFile = join(dir, 'registry.log');
-    writeFileSync(configFile, registryConfig({ port, storageDir, htpasswdFile }));
+    writeFileSync(configFile, registryConfig({ port, storageDir, htpasswdFile, token }));
     const record = spawnService(command, ['serve', configFile], { logFile });
     const url = `http://127.0.0.1:${port}`;
     try {
-      await waitUntil(async () => (await httpRequest(`${url}/v2/`)).status === (credentials ? 401 : 200), {
-        what: `${name} registry on ${url}`,
-        timeoutMs: 20_000,
-        abortIf: () => (isRunning(record.pid) ? undefined : `exited during start-up${logTail(logFile)}`),
-      });
+      const protectedRegistry = credentials !== undefined || token !== undefined;
+      await waitUntil(
+        async () => (await httpRequest(`${url}/v2/`)).status === (protectedRegistry ? 401 : 200),
+        {
+          what: `${name} registry on ${url}`,
+          timeoutMs: 20_000,
+          abortIf: () => (isRunning(record.pid) ? undefined : `exited during start-up${logTail(logFile)}`),
+        },
+      );
       return { managed: true, host: `127.0.0.1:${port}`, url, process: record, storageDir, logFile };
     } catch (error) {
       lastError = error;
@@ -64,7 +69,20 @@ async function writeHtpasswd(file: string, credentials: RegistryCredentials): Pr
   return file;
 }
 
-function registryConfig(options: { port: number; storageDir: string; htpasswdFile?: string }): string {
+/** Token auth: where the registry sends clients for a token, and whose tokens it trusts. */
+export interface TokenAuth {
+  readonly realm: string;
+  readonly service: string;
+  readonly issuer: string;
+  readonly rootCertBundle: string;
+}
+
+function registryConfig(options: {
+  port: number;
+  storageDir: string;
+  htpasswdFile?: string;
+  token?: TokenAuth;
+}): string {
   // JSON strings are valid YAML scalars, which keeps paths with odd characters safe.
   const q = (value: string) => JSON.stringify(value);
   const lines = [
@@ -88,6 +106,17 @@ function registryConfig(options: { port: number; storageDir: string; htpasswdFil
   ];
   if (options.htpasswdFile !== undefined) {
     lines.push('auth:', '  htpasswd:', '    realm: "stevedore-test"', `    path: ${q(options.htpasswdFile)}`);
+  }
+  if (options.token !== undefined) {
+    const { realm, service, issuer, rootCertBundle } = options.token;
+    lines.push(
+      'auth:',
+      '  token:',
+      `    realm: ${q(realm)}`,
+      `    service: ${q(service)}`,
+      `    issuer: ${q(issuer)}`,
+      `    rootcertbundle: ${q(rootCertBundle)}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

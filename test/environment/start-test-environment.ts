@@ -10,6 +10,7 @@ import { timed } from './progress.js';
 import { startRedis } from './redis.js';
 import { randomCredentials, startRegistry } from './registry.js';
 import { startSearchIndex } from './search-index.js';
+import { startTokenRegistry } from './token-registry.js';
 import { stopTestEnvironment, TMP_DIR_PREFIX, tearDown } from './stop-test-environment.js';
 import type {
   AuthRegistryInfo,
@@ -22,7 +23,8 @@ import type {
 } from './types.js';
 
 /**
- * Starts an isolated dockerd, an open and an htpasswd-protected registry, and Redis, each on its
+ * Starts an isolated dockerd, an open, an htpasswd-protected and a token-auth registry, a search
+ * index stand-in, and Redis, each on its
  * own free port / socket in a fresh temp folder, and waits until every one of them answers.
  * DOCKER_HOST, TEST_REGISTRY, TEST_AUTH_REGISTRY(+_USER/_PASSWORD) and REDIS_URL replace the
  * matching service with an existing one. If anything fails, everything already started is
@@ -54,10 +56,14 @@ export async function startTestEnvironment(
       external.authRegistry ?? timed(log, 'auth registry ready', () => startAuthRegistry(tmpDir)).then(keep),
       external.redis ?? timed(log, 'redis ready', () => startRedis(tmpDir)).then(keep),
       timed(log, 'search index ready', () => startSearchIndex(tmpDir)).then(keep),
+      timed(log, 'token registry ready', () => startTokenRegistry(tmpDir)).then((registry) => {
+        started.push(registry.issuer.process);
+        return keep(registry);
+      }),
       daemon.managed ? timed(log, 'dockerd ready', () => launchDockerDaemon(daemon)) : undefined,
       checkExternalServices(external, { dockerConfigDir }),
     ]);
-    const [open, auth, redis, searchIndex] = results;
+    const [open, auth, redis, searchIndex, token] = results;
     const failures = results.flatMap((result) =>
       result.status === 'rejected' ? [result.reason as unknown] : [],
     );
@@ -66,6 +72,7 @@ export async function startTestEnvironment(
       auth.status === 'rejected' ||
       redis.status === 'rejected' ||
       searchIndex.status === 'rejected' ||
+      token.status === 'rejected' ||
       failures.length > 0
     ) {
       throw failures.length === 1
@@ -79,7 +86,7 @@ export async function startTestEnvironment(
       ownerPid: process.pid,
       startedAt: new Date().toISOString(),
       docker: daemon,
-      registries: { open: open.value, auth: auth.value },
+      registries: { open: open.value, auth: auth.value, token: token.value },
       searchIndex: searchIndex.value,
       redis: redis.value,
       dockerConfigDir,

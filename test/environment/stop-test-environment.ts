@@ -21,6 +21,9 @@ export async function stopTestEnvironment(env: TestEnvironment): Promise<void> {
   const records = [
     env.registries.open.process,
     env.registries.auth.process,
+    // Absent from a description written before the token registry existed.
+    env.registries.token?.process,
+    env.registries.token?.issuer.process,
     env.redis.process,
     // Absent from a description written before the index existed.
     env.searchIndex?.process,

@@ -61,6 +61,11 @@ export interface AuthRegistryInfo extends RegistryInfo {
   credentials: RegistryCredentials;
 }
 
+/** A registry in token-auth mode, and the issuer whose tokens it trusts (Basic credentials for a token). */
+export interface TokenRegistryInfo extends AuthRegistryInfo {
+  issuer: { url: string; process: ProcessRecord };
+}
+
 /** The stand-in of Docker Hub's v1 search API that the daemon searches as `<host>/term`. */
 export interface SearchIndexInfo {
   /** `127.0.0.1:PORT`: what goes in front of a search term. */
@@ -93,7 +98,7 @@ export interface TestEnvironment {
   ownerPid: number;
   startedAt: string;
   docker: DockerDaemonInfo;
-  registries: { open: RegistryInfo; auth: AuthRegistryInfo };
+  registries: { open: RegistryInfo; auth: AuthRegistryInfo; token: TokenRegistryInfo };
   searchIndex: SearchIndexInfo;
   redis: RedisInfo;
   /**
