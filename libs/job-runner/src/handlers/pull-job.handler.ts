@@ -1,12 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
 import { DOCKER_ENGINE, type DockerEngine } from '#libs/docker';
-import {
-  JOB_NAMES,
-  JobFailure,
-  type ImageJobResult,
-  type PullJobPayload,
-} from '#libs/jobs';
+import { JOB_NAMES, JobFailure, type ImageJobResult, type PullJobPayload } from '#libs/jobs';
 import { ProgressTracker } from '#libs/progress';
 import { normalizedName, parseReference } from '#libs/reference';
 import { CREDENTIAL_SEALER, type CredentialSealer } from '#libs/registry-auth';
