@@ -1,0 +1,181 @@
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readTestEnvironment } from '../environment/index.js';
+import { graphql, startApi, type ApiUnderTest } from '../support/api-under-test.js';
+
+/**
+ * A multi-platform image (an OCI index of two platforms), written to the open registry through
+ * its own API, read back by `remoteImage`; and a registry that stops answering mid-browse.
+ */
+const env = readTestEnvironment();
+const open = env.registries.open;
+const base = env.fixtures.images.base.registries.open;
+const path = 'stevedore-tests/multi-platform';
+const INDEX = 'application/vnd.oci.image.index.v1+json';
+const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const CONFIG = 'application/vnd.oci.image.config.v1+json';
+
+const sha256 = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+const code = (answer: { errors?: { extensions?: { code?: string } }[] }) =>
+  answer.errors?.[0]?.extensions?.code;
+
+async function putBlob(bytes: Buffer): Promise<string> {
+  const digest = sha256(bytes);
+  const started = await fetch(`${open.url}/v2/${path}/blobs/uploads/`, { method: 'POST' });
+  const location = new URL(started.headers.get('location')!, open.url);
+  location.searchParams.set('digest', digest);
+  const put = await fetch(location, {
+    method: 'PUT',
+    body: bytes,
+    headers: { 'content-type': 'application/octet-stream' },
+  });
+  if (put.status !== 201) throw new Error(`blob upload answered ${put.status}`);
+  return digest;
+}
+
+async function putManifest(
+  reference: string,
+  mediaType: string,
+  body: object,
+): Promise<{ digest: string; size: number }> {
+  const bytes = Buffer.from(JSON.stringify(body));
+  const put = await fetch(`${open.url}/v2/${path}/manifests/${reference}`, {
+    method: 'PUT',
+    body: bytes,
+    headers: { 'content-type': mediaType },
+  });
+  if (put.status !== 201) throw new Error(`manifest upload answered ${put.status}: ${await put.text()}`);
+  return { digest: sha256(bytes), size: bytes.length };
+}
+
+/** One platform's image: the base fixture's layers (mounted) under a config of that platform. */
+async function platformImage(architecture: string, variant: string | undefined, label: string) {
+  const baseManifest = (await (
+    await fetch(`${open.url}/v2/${base.repository.slice(open.host.length + 1)}/manifests/${base.digest}`, {
+      headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+    })
+  ).json()) as { layers: { digest: string; size: number; mediaType: string }[] };
+  for (const layer of baseManifest.layers) {
+    const from = base.repository.slice(open.host.length + 1);
+    const mounted = await fetch(`${open.url}/v2/${path}/blobs/uploads/?mount=${layer.digest}&from=${from}`, {
+      method: 'POST',
+    });
+    if (mounted.status !== 201) throw new Error(`layer mount answered ${mounted.status}`);
+  }
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture,
+      ...(variant ? { variant } : {}),
+      os: 'linux',
+      created: '2026-01-02T03:04:05Z',
+      config: { Labels: { platform: label } },
+      rootfs: { type: 'layers', diff_ids: [] },
+    }),
+  );
+  const configDigest = await putBlob(config);
+  const layers = baseManifest.layers.map((layer) => ({
+    mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+    digest: layer.digest,
+    size: layer.size,
+  }));
+  const manifest = await putManifest(`${architecture}${variant ?? ''}`, MANIFEST, {
+    schemaVersion: 2,
+    mediaType: MANIFEST,
+    config: { mediaType: CONFIG, digest: configDigest, size: config.length },
+    layers,
+  });
+  const size = layers.reduce((sum, layer) => sum + layer.size, config.length);
+  return {
+    ...manifest,
+    platform: { architecture, os: 'linux', ...(variant ? { variant } : {}) },
+    imageSize: size,
+    layers,
+  };
+}
+
+describe('remoteImage of a multi-platform index', () => {
+  let api: ApiUnderTest;
+  let amd64: Awaited<ReturnType<typeof platformImage>>;
+  let arm64: Awaited<ReturnType<typeof platformImage>>;
+  let index: { digest: string };
+
+  beforeAll(async () => {
+    amd64 = await platformImage('amd64', undefined, 'amd64');
+    arm64 = await platformImage('arm64', 'v8', 'arm64');
+    index = await putManifest('1', INDEX, {
+      schemaVersion: 2,
+      mediaType: INDEX,
+      manifests: [amd64, arm64].map((image) => ({
+        mediaType: MANIFEST,
+        digest: image.digest,
+        size: image.size,
+        platform: image.platform,
+      })),
+    });
+    api = await startApi(env, { REGISTRY_TIMEOUT_SECONDS: '1' });
+  });
+
+  afterAll(() => api?.close());
+
+  const QUERY = `query($ref: String!, $platform: String) { remoteImage(ref: $ref, platform: $platform) {
+    digest mediaType platforms { os architecture variant } platform { architecture variant } size labels layers { digest }
+  } }`;
+
+  it("lists every platform, and reads the one asked for, else the daemon's", async () => {
+    const ref = `${open.host}/${path}:1`;
+    const arm = await graphql<{ remoteImage: Record<string, any> }>(api, QUERY, {
+      variables: { ref, platform: 'linux/arm64' },
+    });
+    expect(arm.errors).toBeUndefined();
+    expect(arm.data!.remoteImage).toEqual({
+      digest: index.digest,
+      mediaType: INDEX,
+      platforms: [
+        { os: 'linux', architecture: 'amd64', variant: null },
+        { os: 'linux', architecture: 'arm64', variant: 'v8' },
+      ],
+      platform: { architecture: 'arm64', variant: 'v8' },
+      size: arm64.imageSize,
+      labels: { platform: 'arm64' },
+      layers: arm64.layers.map((layer) => ({ digest: layer.digest })),
+    });
+
+    // The test daemon runs on amd64.
+    const byDefault = await graphql<{ remoteImage: { labels: object } }>(api, QUERY, { variables: { ref } });
+    expect(byDefault.data!.remoteImage.labels).toEqual({ platform: 'amd64' });
+
+    const byDigest = await graphql<{ remoteImage: { digest: string } }>(api, QUERY, {
+      variables: { ref: `${open.host}/${path}@${index.digest}`, platform: 'linux/arm64/v8' },
+    });
+    expect(byDigest.data!.remoteImage.digest).toBe(index.digest);
+
+    const missing = await graphql(api, QUERY, { variables: { ref, platform: 'linux/s390x' } });
+    expect(code(missing)).toBe('BAD_USER_INPUT');
+    expect(missing.errors![0]!.message).toContain('linux/amd64, linux/arm64/v8');
+  });
+
+  describe('a registry that stops answering mid-browse', () => {
+    let silent: Server;
+    let host: string;
+
+    beforeAll(async () => {
+      // Accepts connections and never answers, like a registry whose process hangs.
+      silent = createServer(() => undefined);
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      host = `127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    });
+
+    afterAll(async () => {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    });
+
+    it('answers REGISTRY_UNREACHABLE once the timeout passes', async () => {
+      const started = Date.now();
+      const answer = await graphql(api, QUERY, { variables: { ref: `${host}/app:1` } });
+      expect(code(answer)).toBe('REGISTRY_UNREACHABLE');
+      expect(Date.now() - started).toBeLessThan(10_000);
+    });
+  });
+});
