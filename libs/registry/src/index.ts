@@ -14,3 +14,4 @@ export * from './registry-name.js';
 export * from './registry-store.port.js';
 export * from './remote-image.js';
 export * from './registry.module.js';
+export * from './update-status.js';
