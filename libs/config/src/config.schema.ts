@@ -76,6 +76,7 @@ export const environmentSchema = z.object({
   REGISTRIES_FILE: z.string().min(1).optional(),
   REGISTRY_TIMEOUT_SECONDS: wholeNumber(1, 3_600).default(30),
   REGISTRY_CHECK_TIMEOUT_SECONDS: wholeNumber(1, 60).default(3),
+  UPDATE_CHECK_INTERVAL_SECONDS: wholeNumber(0, 30 * 86_400).default(0),
   IMPORT_MAX_BYTES: wholeNumber(1024, Number.MAX_SAFE_INTEGER).default(10 * 1024 ** 3),
   IMPORT_MAX_TOTAL_BYTES: wholeNumber(1024, Number.MAX_SAFE_INTEGER).default(20 * 1024 ** 3),
   IMPORT_TIMEOUT_SECONDS: wholeNumber(60, 7 * 86_400).default(3_600),

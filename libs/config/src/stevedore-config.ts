@@ -78,6 +78,8 @@ export interface StevedoreConfig {
     readonly timeoutMs: number;
     /** The `GET /v2/` check of each registry that `registries` lists. */
     readonly checkTimeoutMs: number;
+    /** How often every tagged local image is checked for updates; 0: only on demand. */
+    readonly updateCheckIntervalMs: number;
   };
   /** Operations over these are refused before they run (QUERY_TOO_COMPLEX), subscriptions too. */
   readonly graphql: {
@@ -163,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StevedoreConfi
       file: vars.REGISTRIES_FILE ?? null,
       timeoutMs: vars.REGISTRY_TIMEOUT_SECONDS * 1000,
       checkTimeoutMs: vars.REGISTRY_CHECK_TIMEOUT_SECONDS * 1000,
+      updateCheckIntervalMs: vars.UPDATE_CHECK_INTERVAL_SECONDS * 1000,
     },
     graphql: {
       maxDepth: vars.GRAPHQL_MAX_DEPTH,

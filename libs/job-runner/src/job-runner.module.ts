@@ -1,14 +1,24 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { JobsModule } from '#libs/jobs';
+import { RegistryModule } from '#libs/registry';
+import { CheckUpdatesJobHandler } from './handlers/check-updates-job.handler.js';
 import { ImageJobWorker } from './image-job-worker.js';
+import { UpdateCheckScheduler } from './update-check-scheduler.js';
 import { LoadJobHandler } from './handlers/load-job.handler.js';
 import { PullJobHandler } from './handlers/pull-job.handler.js';
 import { PushJobHandler } from './handlers/push-job.handler.js';
 
 /** Runs queued image jobs: imported by the worker app, and by the api when the worker is embedded. */
 @Module({
-  imports: [JobsModule, DiscoveryModule],
-  providers: [ImageJobWorker, PullJobHandler, PushJobHandler, LoadJobHandler],
+  imports: [JobsModule, DiscoveryModule, RegistryModule],
+  providers: [
+    ImageJobWorker,
+    PullJobHandler,
+    PushJobHandler,
+    LoadJobHandler,
+    CheckUpdatesJobHandler,
+    UpdateCheckScheduler,
+  ],
 })
 export class JobRunnerModule {}

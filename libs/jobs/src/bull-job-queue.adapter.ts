@@ -84,6 +84,34 @@ export class BullJobQueue implements JobQueue, JobCensus, OnModuleDestroy {
     return record;
   }
 
+  async schedule<N extends JobName>(
+    schedulerId: string,
+    name: N,
+    payload: JobPayloads[N],
+    everyMs: number,
+  ): Promise<void> {
+    if (everyMs <= 0) {
+      await this.guard.run(() => this.queue.removeJobScheduler(schedulerId));
+      return;
+    }
+    const jobs = this.config.jobs;
+    await this.guard.run(() =>
+      this.queue.upsertJobScheduler(
+        schedulerId,
+        { every: everyMs },
+        {
+          name,
+          data: payload,
+          opts: {
+            attempts: 1,
+            removeOnComplete: { age: jobs.keepSeconds, count: jobs.keepCount },
+            removeOnFail: { age: jobs.keepSeconds, count: jobs.keepCount },
+          },
+        },
+      ),
+    );
+  }
+
   async get(id: string): Promise<JobRecord | null> {
     return (await this.guard.run(() => readJob(this.queue, id)))?.record ?? null;
   }

@@ -4,11 +4,16 @@ import type { JobKind } from './queue.constants.js';
  * The jobs of the image queue: one name per kind of work, with its payload and result types.
  * The api produces them and the worker consumes them, both from these definitions.
  */
-export const JOB_NAMES = { pull: 'pull', push: 'push', load: 'load' } as const;
+export const JOB_NAMES = { pull: 'pull', push: 'push', load: 'load', checkUpdates: 'check-updates' } as const;
 export type JobName = (typeof JOB_NAMES)[keyof typeof JOB_NAMES];
 export const ALL_JOB_NAMES = Object.values(JOB_NAMES) as readonly JobName[];
 
-export const KIND_OF_JOB: Readonly<Record<JobName, JobKind>> = { pull: 'PULL', push: 'PUSH', load: 'LOAD' };
+export const KIND_OF_JOB: Readonly<Record<JobName, JobKind>> = {
+  pull: 'PULL',
+  push: 'PUSH',
+  load: 'LOAD',
+  'check-updates': 'UPDATE_CHECK',
+};
 
 interface RegistryJobPayload {
   /**
@@ -56,10 +61,21 @@ export function archiveNameOf(payload: Partial<Pick<LoadJobPayload, 'fileName' |
   return typeof payload.archivePath === 'string' ? (payload.archivePath.split('/').at(-1) ?? '') : '';
 }
 
+/** Compare local tags with what their registries hold now (what Watchtower and Diun do). */
+export interface CheckUpdatesJobPayload {
+  /** One normalised reference (`docker.io/library/nginx:1.27`), or EVERY_TAGGED_IMAGE. */
+  readonly ref: string;
+  readonly requestedBy: string;
+}
+
+/** The `ref` of a check of every tagged local image. */
+export const EVERY_TAGGED_IMAGE = '*';
+
 export interface JobPayloads {
   readonly pull: PullJobPayload;
   readonly push: PushJobPayload;
   readonly load: LoadJobPayload;
+  readonly 'check-updates': CheckUpdatesJobPayload;
 }
 export type ImageJobPayload = JobPayloads[JobName];
 
@@ -80,6 +96,7 @@ export const JOB_ARTIFACTS: {
   pull: () => null,
   push: () => null,
   load: (payload) => ({ kind: 'import-archive', fileName: archiveNameOf(payload) }),
+  'check-updates': () => null,
 };
 
 /** The artifact of a job of this name and data; null for none, or for a name that is not ours. */

@@ -37,6 +37,16 @@ export interface JobQueue {
   ): Promise<JobRecord>;
   get(id: string): Promise<JobRecord | null>;
   /**
+   * Queues a job of this name every `everyMs` (a job scheduler: one per id, however many
+   * processes ask), or stops doing so when `everyMs` is 0.
+   */
+  schedule<N extends JobName>(
+    schedulerId: string,
+    name: N,
+    payload: JobPayloads[N],
+    everyMs: number,
+  ): Promise<void>;
+  /**
    * Every job the queue still keeps (JOB_KEEP_SECONDS, JOB_KEEP_COUNT), newest first, as
    * summaries: a listing filters and pages these, then reads whole jobs for its page only.
    */

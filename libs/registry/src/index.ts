@@ -15,3 +15,4 @@ export * from './registry-store.port.js';
 export * from './remote-image.js';
 export * from './registry.module.js';
 export * from './update-status.js';
+export * from './update-findings.js';

@@ -8,17 +8,19 @@ import { RegistryBrowser } from './registry-browser.js';
 import { REGISTRY_CLIENT, type RegistryClient } from './registry-client.port.js';
 import { RegistryDirectory } from './registry-directory.js';
 import { REGISTRY_STORE, type RegistryStore } from './registry-store.port.js';
+import { RedisUpdateFindings, UPDATE_FINDINGS } from './update-findings.js';
 
-/** Closes the client's connections and the store's Redis connection on shutdown. */
+/** Closes the client's connections and the Redis connections on shutdown. */
 @Injectable()
 class RegistryConnections implements OnModuleDestroy {
   constructor(
     @Inject(REGISTRY_CLIENT) private readonly client: DistributionClient,
     @Inject(REGISTRY_STORE) private readonly store: RedisRegistryStore,
+    @Inject(UPDATE_FINDINGS) private readonly findings: RedisUpdateFindings,
   ) {}
 
   async onModuleDestroy(): Promise<void> {
-    await Promise.all([this.client.close(), this.store.close()]);
+    await Promise.all([this.client.close(), this.store.close(), this.findings.close()]);
   }
 }
 
@@ -58,8 +60,13 @@ class RegistryConnections implements OnModuleDestroy {
       useFactory: (config: StevedoreConfig, directory: RegistryDirectory, client: RegistryClient) =>
         new RegistryBrowser(directory, client, { checkTimeoutMs: config.registries.checkTimeoutMs }),
     },
+    {
+      provide: UPDATE_FINDINGS,
+      inject: [STEVEDORE_CONFIG],
+      useFactory: (config: StevedoreConfig) => new RedisUpdateFindings(config.redis.url),
+    },
     RegistryConnections,
   ],
-  exports: [REGISTRY_CLIENT, RegistryDirectory, RegistryBrowser],
+  exports: [REGISTRY_CLIENT, RegistryDirectory, RegistryBrowser, UPDATE_FINDINGS],
 })
 export class RegistryModule {}

@@ -48,6 +48,12 @@ export function updateFinding(
     : { status: 'AVAILABLE', remoteDigest: remote.digest, reason: null };
 }
 
+/** Whether a check needs the registry's answer for this tag: the image has a digest from its repository. */
+export function needsRemote(tag: string, image: LocalImageDigests): boolean {
+  const repository = repositoryOf(tag);
+  return image.repoDigests.some((repoDigest) => repositoryOf(repoDigest) === repository);
+}
+
 const REASONS: Partial<Record<ErrorCode, string>> = {
   REGISTRY_UNAUTHORIZED: 'unauthorized: the registry refused the credentials, or needs some',
   REGISTRY_UNREACHABLE: 'unreachable: the registry did not answer',
@@ -67,4 +73,38 @@ function repositoryOf(reference: string): string {
 
 function digestOf(repoDigest: string): string {
   return repoDigest.slice(repoDigest.lastIndexOf('@') + 1);
+}
+
+/** A local tag to check, with the image it names. */
+export interface UpdateTarget extends LocalImageDigests {
+  /** Normalised `repository:tag`. */
+  readonly tag: string;
+  readonly imageId: string;
+}
+
+/**
+ * The tags of local images to check: every tag, or the one `only` names (normalised). Dangling
+ * entries (`<none>:<none>`) and digest references have no tag to follow.
+ */
+export function updateTargets(
+  images: readonly { id: string; repoTags: readonly string[]; repoDigests: readonly string[] }[],
+  only?: string,
+): UpdateTarget[] {
+  const targets: UpdateTarget[] = [];
+  for (const image of images) {
+    for (const repoTag of image.repoTags) {
+      if (repoTag === '<none>:<none>') continue;
+      let tag: string;
+      try {
+        const ref = parseReference(repoTag);
+        if (ref.tag === undefined) continue;
+        tag = `${ref.domain}/${ref.path}:${ref.tag}`;
+      } catch {
+        continue;
+      }
+      if (only === undefined || only === tag)
+        targets.push({ tag, imageId: image.id, repoDigests: image.repoDigests });
+    }
+  }
+  return targets;
 }

@@ -29,6 +29,8 @@ class FakeJobQueue implements JobQueue {
   /** Set: `add` fails as with Redis down. */
   unavailable = false;
 
+  async schedule(): Promise<void> {}
+
   async add<N extends JobName>(name: N, payload: JobPayloads[N], options: { deduplicationId?: string } = {}) {
     if (this.unavailable) throw new QueueUnavailableError('connect ECONNREFUSED 127.0.0.1:6379');
     const existing = options.deduplicationId ? this.byDedup.get(options.deduplicationId) : undefined;
