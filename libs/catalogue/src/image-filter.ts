@@ -9,6 +9,10 @@ export interface ImageFilter {
   /** `key` or `key=value`; all must match. */
   readonly labels?: readonly string[];
   readonly official?: boolean;
+  /** With `imagesWithUpdates`: only the images whose registry holds a newer image (true), or the others. */
+  readonly updateAvailable?: boolean;
+  /** The ids of the images with an update available, as the update checks found them. */
+  readonly imagesWithUpdates?: ReadonlySet<string>;
 }
 
 /**
@@ -21,6 +25,12 @@ export function imageFilterPredicate(filter: ImageFilter): (image: ImageRecord) 
     if (filter.dangling !== undefined && image.dangling !== filter.dangling) return false;
     if (filter.official !== undefined && image.official !== filter.official) return false;
     if (filter.labels && !filter.labels.every((label) => hasLabel(image, label))) return false;
+    if (
+      filter.updateAvailable !== undefined &&
+      (filter.imagesWithUpdates?.has(image.id) ?? false) !== filter.updateAvailable
+    ) {
+      return false;
+    }
     // As reference.FamiliarMatch: the pattern may match the familiar name alone or name:tag.
     if (glob)
       return image.tags.some(

@@ -12,6 +12,7 @@ import {
   RemoteTagResolver,
   RepositoryResolver,
 } from '../registries/registries.resolver.js';
+import { ImageUpdatesResolver } from '../registries/updates/image-updates.resolver.js';
 
 /** Every resolver class of the api; the e2e suite checks the running service serves exactly this schema. */
 export const GRAPHQL_RESOLVERS = [
@@ -24,6 +25,7 @@ export const GRAPHQL_RESOLVERS = [
   RegistriesResolver,
   RepositoryResolver,
   RemoteTagResolver,
+  ImageUpdatesResolver,
 ];
 
 /** The code-first schema, built without starting the service (no Docker, no Redis). */

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CatalogueModule } from '#libs/catalogue';
+import { RegistriesModule } from '../registries/registries.module.js';
 import { ImageChangesResolver } from './image-changes.resolver.js';
 import { ImageChangesService } from './image-changes.service.js';
 import { ImageEventsResolver } from './image-events.resolver.js';
@@ -11,7 +12,8 @@ import { ImagesController } from './rest/images.controller.js';
 import { StorageController } from './rest/storage.controller.js';
 
 @Module({
-  imports: [CatalogueModule],
+  // RegistriesModule: the update checks' findings, for `images(filter: { updateAvailable })`.
+  imports: [CatalogueModule, RegistriesModule],
   providers: [
     ContainerUsageLoader,
     ImagesResolver,

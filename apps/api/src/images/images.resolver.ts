@@ -20,6 +20,8 @@ import {
   listTags,
 } from './image.operations.js';
 import { ContainerUsageLoader } from './container-usage.loader.js';
+import { imagesWithUpdates as imagesWithUpdatesOf } from '../registries/updates/image-updates.js';
+import { ImageUpdatesService } from '../registries/updates/image-updates.service.js';
 
 type GraphQLContext = { req?: object };
 
@@ -28,14 +30,20 @@ export class ImagesResolver {
   constructor(
     private readonly catalogue: LiveCatalogue,
     private readonly containerUsage: ContainerUsageLoader,
+    private readonly updates: ImageUpdatesService,
   ) {}
 
   @Query(() => ImageConnection, { description: listImages.description })
   @Serves(listImages)
   async images(@Args() args: ImagesArgs, @Context() context: GraphQLContext): Promise<ImageConnection> {
     const { all, ...filter } = args.filter ?? {};
-    const page = (await this.snapshotOf(context)).search({
-      filter,
+    const snapshot = await this.snapshotOf(context);
+    const imagesWithUpdates =
+      filter.updateAvailable === undefined
+        ? undefined
+        : imagesWithUpdatesOf(snapshot.images, await this.updates.findingsFor(context.req ?? context));
+    const page = snapshot.search({
+      filter: { ...filter, imagesWithUpdates },
       all,
       orderBy: args.orderBy,
       first: args.first,

@@ -66,3 +66,20 @@ export const searchImages = declareOperation({
     "Searches Docker Hub, or the index `registry` names, through the daemon's `GET /images/search`, so that its mirrors and proxy settings apply. `filter` keeps official images only, or those with at least `minStars` stars.",
   errors: ['BAD_USER_INPUT', 'DOCKER_UNAVAILABLE', 'REGISTRY_UNAUTHORIZED', 'REGISTRY_UNREACHABLE'],
 });
+
+export const checkImageUpdates = declareOperation({
+  name: 'checkImageUpdates',
+  effect: 'change',
+  summary: 'Checks local tags against their registries for newer images, as a job',
+  description:
+    "Queues a check of one local tag (`ref`), or of every tagged local image: a HEAD of each tag in its registry, compared with the image's RepoDigests. Findings appear as `Image.update` and on `imageUpdates`; an identical check still queued is the one answered.",
+  errors: ['INVALID_REFERENCE', 'IMAGE_NOT_FOUND', 'QUEUE_UNAVAILABLE'],
+});
+
+export const imageUpdates = declareOperation({
+  name: 'imageUpdates',
+  effect: 'read',
+  summary: 'Each changed finding of the update checks, live',
+  description: 'Each finding of an update check whose status or remote digest changed, with its image.',
+  errors: ['QUEUE_UNAVAILABLE'],
+});

@@ -30,6 +30,14 @@ export class ImageFilterInput {
 
   @Field(() => Boolean, {
     nullable: true,
+    description: 'Only the images an update check found a newer image for (true), or the others (false).',
+  })
+  @IsOptional()
+  @IsBoolean()
+  updateAvailable?: boolean;
+
+  @Field(() => Boolean, {
+    nullable: true,
     defaultValue: false,
     description: 'Include intermediate images (`docker image ls -a`).',
   })
