@@ -3,6 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { JobsModule } from '#libs/jobs';
 import { RegistryModule } from '#libs/registry';
 import { CheckUpdatesJobHandler } from './handlers/check-updates-job.handler.js';
+import { CopyJobHandler } from './handlers/copy-job.handler.js';
 import { ImageJobWorker } from './image-job-worker.js';
 import { UpdateCheckScheduler } from './update-check-scheduler.js';
 import { LoadJobHandler } from './handlers/load-job.handler.js';
@@ -18,6 +19,7 @@ import { PushJobHandler } from './handlers/push-job.handler.js';
     PushJobHandler,
     LoadJobHandler,
     CheckUpdatesJobHandler,
+    CopyJobHandler,
     UpdateCheckScheduler,
   ],
 })

@@ -4,7 +4,13 @@ import type { JobKind } from './queue.constants.js';
  * The jobs of the image queue: one name per kind of work, with its payload and result types.
  * The api produces them and the worker consumes them, both from these definitions.
  */
-export const JOB_NAMES = { pull: 'pull', push: 'push', load: 'load', checkUpdates: 'check-updates' } as const;
+export const JOB_NAMES = {
+  pull: 'pull',
+  push: 'push',
+  load: 'load',
+  checkUpdates: 'check-updates',
+  copy: 'copy',
+} as const;
 export type JobName = (typeof JOB_NAMES)[keyof typeof JOB_NAMES];
 export const ALL_JOB_NAMES = Object.values(JOB_NAMES) as readonly JobName[];
 
@@ -13,6 +19,7 @@ export const KIND_OF_JOB: Readonly<Record<JobName, JobKind>> = {
   push: 'PUSH',
   load: 'LOAD',
   'check-updates': 'UPDATE_CHECK',
+  copy: 'COPY',
 };
 
 interface RegistryJobPayload {
@@ -71,11 +78,25 @@ export interface CheckUpdatesJobPayload {
 /** The `ref` of a check of every tagged local image. */
 export const EVERY_TAGGED_IMAGE = '*';
 
+/** Registry to registry, without the daemon (`skopeo copy`, `crane copy`). */
+export interface CopyJobPayload {
+  /** The source, normalised: what the job works on. Source credentials are sealed to it. */
+  readonly ref: string;
+  /** The target, normalised. Target credentials are sealed to it. */
+  readonly target: string;
+  /** `os/arch[/variant]` of an index to copy; null: every manifest of it. */
+  readonly platforms: readonly string[] | null;
+  readonly sealedCredentials: string | null;
+  readonly sealedTargetCredentials: string | null;
+  readonly requestedBy: string;
+}
+
 export interface JobPayloads {
   readonly pull: PullJobPayload;
   readonly push: PushJobPayload;
   readonly load: LoadJobPayload;
   readonly 'check-updates': CheckUpdatesJobPayload;
+  readonly copy: CopyJobPayload;
 }
 export type ImageJobPayload = JobPayloads[JobName];
 
@@ -97,6 +118,7 @@ export const JOB_ARTIFACTS: {
   push: () => null,
   load: (payload) => ({ kind: 'import-archive', fileName: archiveNameOf(payload) }),
   'check-updates': () => null,
+  copy: () => null,
 };
 
 /** The artifact of a job of this name and data; null for none, or for a name that is not ours. */

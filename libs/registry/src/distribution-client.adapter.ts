@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { Agent, type Dispatcher, interceptors, request } from 'undici';
 import {
   BadUserInputError,
@@ -35,9 +36,13 @@ export interface DistributionClientOptions {
 }
 
 interface Call {
-  readonly method?: 'GET' | 'HEAD';
+  readonly method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
+  readonly headers?: Record<string, string>;
+  readonly body?: Buffer | Readable;
+  /** Statuses that are answers, not failures (a HEAD's 404: the blob is not there). */
+  readonly expected?: readonly number[];
   readonly accept?: string;
-  /** The token scope: `repository:<name>:pull`, `registry:catalog:*`. */
+  /** The token scopes, space-separated: `repository:<name>:pull`, `registry:catalog:*`. */
   readonly scope: string;
   /** What the call is for, in an error message: `tag 1.0 of app`. */
   readonly subject: string;
@@ -158,6 +163,135 @@ export class DistributionClient implements RegistryClient {
     return parseJson(bytes, endpoint.name);
   }
 
+  async hasBlob(
+    endpoint: RegistryEndpoint,
+    repository: string,
+    digest: string,
+    scope?: string,
+  ): Promise<boolean> {
+    const response = await this.send(endpoint, `/v2/${repository}/blobs/${digest}`, {
+      method: 'HEAD',
+      scope: scope ?? pullScope(repository),
+      subject: `blob ${digest} in ${repository}`,
+      expected: [404],
+    });
+    await response.body.dump();
+    return response.statusCode === 200;
+  }
+
+  async openBlob(
+    endpoint: RegistryEndpoint,
+    repository: string,
+    digest: string,
+    signal?: AbortSignal,
+  ): Promise<{ size: number | undefined; body: Readable }> {
+    const response = await this.send(endpoint, `/v2/${repository}/blobs/${digest}`, {
+      scope: pullScope(repository),
+      subject: `blob ${digest} in ${repository}`,
+      signal,
+    });
+    const length = Number(header(response, 'content-length'));
+    return { size: Number.isFinite(length) ? length : undefined, body: response.body };
+  }
+
+  async mountBlob(
+    endpoint: RegistryEndpoint,
+    repository: string,
+    digest: string,
+    from: string,
+  ): Promise<boolean> {
+    const query = new URLSearchParams({ mount: digest, from });
+    const response = await this.send(endpoint, `/v2/${repository}/blobs/uploads/?${query.toString()}`, {
+      method: 'POST',
+      scope: `${pushScope(repository)} ${pullScope(from)}`,
+      subject: `a mount of ${digest} into ${repository}`,
+      headers: { 'content-length': '0' },
+    });
+    await response.body.dump();
+    if (response.statusCode === 201) return true;
+    // 202: the registry opened an upload instead; leave no session behind.
+    const location = header(response, 'location');
+    if (location) await this.cancelUpload(endpoint, repository, location);
+    return false;
+  }
+
+  async uploadBlob(
+    endpoint: RegistryEndpoint,
+    repository: string,
+    digest: string,
+    size: number,
+    body: Readable,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const scope = pushScope(repository);
+    const subject = `an upload of ${digest} to ${repository}`;
+    const started = await this.send(endpoint, `/v2/${repository}/blobs/uploads/`, {
+      method: 'POST',
+      scope,
+      subject,
+      headers: { 'content-length': '0' },
+      signal,
+    });
+    await started.body.dump();
+    const location = header(started, 'location');
+    if (!location)
+      throw new RegistryUnreachableError(
+        `The registry ${endpoint.name} opened an upload without a location.`,
+      );
+    const target = new URL(location, endpoint.baseUrl);
+    target.searchParams.set('digest', digest);
+    // The POST authorised this scope: the PUT, whose stream cannot be sent twice, reuses it.
+    const finished = await this.send(endpoint, `${target.pathname}${target.search}`, {
+      method: 'PUT',
+      scope,
+      subject,
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
+      body,
+      signal,
+    });
+    await finished.body.dump();
+  }
+
+  async putManifest(
+    endpoint: RegistryEndpoint,
+    repository: string,
+    reference: string,
+    mediaType: string,
+    bytes: Buffer,
+  ): Promise<string> {
+    const response = await this.send(endpoint, manifestPath(repository, reference), {
+      method: 'PUT',
+      scope: pushScope(repository),
+      subject: manifestSubject(repository, reference),
+      headers: { 'content-type': mediaType },
+      body: bytes,
+    });
+    await response.body.dump();
+    return (
+      header(response, 'docker-content-digest') ??
+      `sha256:${createHash('sha256').update(bytes).digest('hex')}`
+    );
+  }
+
+  private async cancelUpload(
+    endpoint: RegistryEndpoint,
+    repository: string,
+    location: string,
+  ): Promise<void> {
+    const url = new URL(location, endpoint.baseUrl);
+    try {
+      const response = await this.send(endpoint, `${url.pathname}${url.search}`, {
+        method: 'DELETE',
+        scope: pushScope(repository),
+        subject: 'an upload',
+        expected: [404],
+      });
+      await response.body.dump();
+    } catch {
+      // An upload session the registry keeps expires by itself.
+    }
+  }
+
   /** One call, authenticated on the registry's challenge when it answers 401. */
   private async send(endpoint: RegistryEndpoint, path: string, call: Call): Promise<Dispatcher.ResponseData> {
     const url = new URL(path, endpoint.baseUrl);
@@ -170,7 +304,12 @@ export class DistributionClient implements RegistryClient {
       authorization = await this.authorize(endpoint, challenges, call);
       response = await this.call(endpoint, url, call, authorization);
     }
-    if (response.statusCode >= 200 && response.statusCode < 300) return response;
+    if (
+      (response.statusCode >= 200 && response.statusCode < 300) ||
+      call.expected?.includes(response.statusCode)
+    ) {
+      return response;
+    }
     const body =
       call.method === 'HEAD'
         ? ''
@@ -191,13 +330,14 @@ export class DistributionClient implements RegistryClient {
     call: Call,
     authorization: string | undefined,
   ): Promise<Dispatcher.ResponseData> {
-    const headers: Record<string, string> = { 'user-agent': this.options.userAgent };
+    const headers: Record<string, string> = { 'user-agent': this.options.userAgent, ...call.headers };
     if (call.accept) headers.accept = call.accept;
     if (authorization) headers.authorization = authorization;
     try {
       return await request(url, {
         method: call.method ?? 'GET',
         headers,
+        body: call.body,
         dispatcher: this.dispatcher,
         signal: call.signal,
       });
@@ -244,9 +384,10 @@ export class DistributionClient implements RegistryClient {
           grant_type: 'refresh_token',
           refresh_token: credentials.identityToken,
           client_id: 'stevedore',
-          ...(scope ? { scope } : {}),
           ...(service ? { service } : {}),
         });
+        // Several scopes (a mount reads one repository and writes another): one parameter each.
+        for (const each of scope.split(' ').filter(Boolean)) form.append('scope', each);
         headers['content-type'] = 'application/x-www-form-urlencoded';
         response = await request(realm, {
           method: 'POST',
@@ -256,7 +397,7 @@ export class DistributionClient implements RegistryClient {
           signal,
         });
       } else {
-        if (scope) realm.searchParams.set('scope', scope);
+        for (const each of scope.split(' ').filter(Boolean)) realm.searchParams.append('scope', each);
         if (service) realm.searchParams.set('service', service);
         if (credentials.username !== undefined && credentials.password !== undefined) {
           headers.authorization = basicHeader(credentials.username, credentials.password);
@@ -294,6 +435,10 @@ export class DistributionClient implements RegistryClient {
 
 function pullScope(repository: string): string {
   return `repository:${repository}:pull`;
+}
+
+function pushScope(repository: string): string {
+  return `repository:${repository}:pull,push`;
 }
 
 function pageQuery(page: RemotePage): string {

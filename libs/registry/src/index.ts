@@ -16,3 +16,4 @@ export * from './remote-image.js';
 export * from './registry.module.js';
 export * from './update-status.js';
 export * from './update-findings.js';
+export * from './registry-copier.js';

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { RegistryEndpoint } from './registry-endpoint.js';
 
 /** Nest injection token of the registry client. */
@@ -66,4 +67,34 @@ export interface RegistryClient {
   ): Promise<RemoteManifestHead>;
   /** A small JSON blob (an image config), checked against its digest. */
   jsonBlob(endpoint: RegistryEndpoint, repository: string, digest: string): Promise<unknown>;
+
+  // The write side, for copies between registries.
+  /** Whether the repository has the blob (a HEAD); with push rights when `scope` says so. */
+  hasBlob(endpoint: RegistryEndpoint, repository: string, digest: string, scope?: string): Promise<boolean>;
+  /** A blob's bytes as a stream (not checked here: the target registry checks the digest). */
+  openBlob(
+    endpoint: RegistryEndpoint,
+    repository: string,
+    digest: string,
+    signal?: AbortSignal,
+  ): Promise<{ size: number | undefined; body: Readable }>;
+  /** A cross-repository mount within one registry; false when the registry would not mount it. */
+  mountBlob(endpoint: RegistryEndpoint, repository: string, digest: string, from: string): Promise<boolean>;
+  /** A blob uploaded from a stream, in one PUT; the registry checks it against `digest`. */
+  uploadBlob(
+    endpoint: RegistryEndpoint,
+    repository: string,
+    digest: string,
+    size: number,
+    body: Readable,
+    signal?: AbortSignal,
+  ): Promise<void>;
+  /** A manifest or index, its bytes as given (so its digest is the source's); answers the digest. */
+  putManifest(
+    endpoint: RegistryEndpoint,
+    repository: string,
+    reference: string,
+    mediaType: string,
+    bytes: Buffer,
+  ): Promise<string>;
 }
