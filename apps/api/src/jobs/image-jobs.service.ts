@@ -40,6 +40,14 @@ export interface PushRequestInput {
   readonly auth?: RegistryCredentialsInput | null;
 }
 
+export interface CopyRequestInput {
+  readonly source: string;
+  readonly target: string;
+  readonly platforms?: readonly string[] | null;
+  readonly auth?: RegistryCredentialsInput | null;
+  readonly targetAuth?: RegistryCredentialsInput | null;
+}
+
 export interface JobListQuery {
   readonly state?: JobState;
   readonly kind?: JobKind;
@@ -100,6 +108,49 @@ export class ImageJobsService {
       { ref, tags, sealedCredentials: this.seal(credentials, ref), requestedBy },
       {
         deduplicationId: fingerprint('push', ref, tags.join(','), this.credentialsFingerprint(credentials)),
+      },
+    );
+  }
+
+  /**
+   * Queues a copy between registries. Each side's credentials are sealed to its own reference;
+   * identical copies (same credentials) share a job.
+   */
+  async copy(input: CopyRequestInput, requestedBy: string): Promise<JobRecord> {
+    const ref = normalizedRef(input.source);
+    const target = normalizedRef(input.target);
+    if (ref === target) throw new BadUserInputError('The source and the target are the same image.');
+    const platforms = input.platforms?.length ? input.platforms.map((platform) => platform.trim()) : null;
+    for (const platform of platforms ?? []) {
+      if (!PLATFORM.test(platform)) {
+        throw new BadUserInputError(
+          `platforms must look like os/arch[/variant], e.g. linux/arm64; got ${JSON.stringify(platform.slice(0, 64))}.`,
+        );
+      }
+    }
+    const credentials = input.auth ? validateCredentials(input.auth) : null;
+    const targetCredentials = input.targetAuth
+      ? validateCredentials(input.targetAuth, { path: 'targetAuth' })
+      : null;
+    return this.queue.add(
+      JOB_NAMES.copy,
+      {
+        ref,
+        target,
+        platforms,
+        sealedCredentials: this.seal(credentials, ref),
+        sealedTargetCredentials: this.seal(targetCredentials, target),
+        requestedBy,
+      },
+      {
+        deduplicationId: fingerprint(
+          'copy',
+          ref,
+          target,
+          (platforms ?? []).join(','),
+          this.credentialsFingerprint(credentials),
+          this.credentialsFingerprint(targetCredentials),
+        ),
       },
     );
   }

@@ -64,3 +64,12 @@ export const followJobs = declareOperation({
   description: 'Every job change on the service.',
   errors: ['QUEUE_UNAVAILABLE'],
 });
+
+export const copyImage = declareOperation({
+  name: 'copyImage',
+  effect: 'change',
+  summary: 'Queue a copy between registries, without the daemon: digests preserved',
+  description:
+    'Registry to registry, without the daemon: blobs streamed (skipped when the target has them, mounted within one registry), manifests and indexes byte for byte, digests preserved. Platforms default to all; a subset of an index is a new index of those entries.',
+  errors: ['BAD_USER_INPUT', 'INVALID_REFERENCE', 'QUEUE_UNAVAILABLE'],
+});

@@ -2,7 +2,7 @@ import { Args, ID, Mutation, Query, Resolver, Subscription } from '@nestjs/graph
 import type { Principal } from '#libs/auth';
 import type { JobRecord } from '#libs/jobs';
 import { callerOf, CurrentPrincipal } from '../auth/current-principal.decorator.js';
-import { JobsArgs, PullImageInput, PushImageInput } from './dto/job.inputs.js';
+import { CopyImageArgs, JobsArgs, PullImageInput, PushImageInput } from './dto/job.inputs.js';
 import { ImageJobsService } from './image-jobs.service.js';
 import { JobUpdates } from './job-updates.js';
 import { JobConnection } from './models/job-connection.model.js';
@@ -16,6 +16,7 @@ import {
   followJobs,
   inspectJob,
   listJobs,
+  copyImage,
   pullImage,
   pushImage,
 } from './job.operations.js';
@@ -39,6 +40,12 @@ export class JobsResolver {
   async jobs(@Args() args: JobsArgs): Promise<JobConnection> {
     const page = await this.imageJobs.list({ ...args.filter, first: args.first, after: args.after });
     return { totalCount: page.totalCount, nodes: page.nodes.map(toJob), pageInfo: { ...page.pageInfo } };
+  }
+
+  @Mutation(() => Job, { description: copyImage.description })
+  @Serves(copyImage)
+  async copyImage(@Args() args: CopyImageArgs, @CurrentPrincipal() caller: Principal): Promise<Job> {
+    return toJob(await this.imageJobs.copy(args, callerOf(caller)));
   }
 
   @Mutation(() => Job, { description: pullImage.description })

@@ -1,7 +1,16 @@
 import { ArgsType, Field, InputType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsOptional,
+  IsString,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
 import {
   JOB_KINDS,
   JOB_STATES,
@@ -112,4 +121,46 @@ export class JobsArgs extends PageArgs {
   @ValidateNested()
   @Type(() => JobFilterInput)
   filter?: JobFilterInput;
+}
+
+/** `copyImage`'s arguments: GraphQL's, and the REST body's. */
+@ArgsType()
+export class CopyImageArgs {
+  @Field()
+  @ApiProperty({ example: '127.0.0.1:5000/acme/app:1', description: 'name[:tag] or name@digest' })
+  @IsString()
+  @MaxLength(1024)
+  source!: string;
+
+  @Field()
+  @ApiProperty({ example: 'registry.example.com/acme/app:1', description: 'name[:tag] or name@digest' })
+  @IsString()
+  @MaxLength(1024)
+  target!: string;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: 'os/arch[/variant] of an index to copy; all by default.',
+  })
+  @ApiPropertyOptional({ type: [String], example: ['linux/amd64'] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(64)
+  @IsString({ each: true })
+  @MaxLength(64, { each: true })
+  platforms?: string[];
+
+  @Field(() => RegistryAuthInput, { nullable: true, description: "The source registry's credentials." })
+  @ApiPropertyOptional({ type: RegistryAuthInput })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RegistryAuthInput)
+  auth?: RegistryAuthInput;
+
+  @Field(() => RegistryAuthInput, { nullable: true, description: "The target registry's credentials." })
+  @ApiPropertyOptional({ type: RegistryAuthInput })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RegistryAuthInput)
+  targetAuth?: RegistryAuthInput;
 }

@@ -34,10 +34,11 @@ import {
   importImages,
   inspectJob,
   listJobs,
+  copyImage,
   pullImage,
   pushImage,
 } from '../job.operations.js';
-import { PullImageInput, PushImageInput } from '../dto/job.inputs.js';
+import { CopyImageArgs, PullImageInput, PushImageInput } from '../dto/job.inputs.js';
 import { ImageJobsService } from '../image-jobs.service.js';
 import { JobUpdates } from '../job-updates.js';
 import { toJob } from '../models/job.mapper.js';
@@ -67,6 +68,18 @@ export class JobsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<JobDto> {
     return accepted(reply, toJob(await this.jobs.pull(input, callerOf(caller))));
+  }
+
+  @Post('images/copy')
+  @Serves(copyImage)
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: JobDto, description: 'Location: /api/v1/jobs/{id}' })
+  async copy(
+    @Body() input: CopyImageArgs,
+    @CurrentPrincipal() caller: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<JobDto> {
+    return accepted(reply, toJob(await this.jobs.copy(input, callerOf(caller))));
   }
 
   @Post('images/push')
