@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readTestEnvironment } from '../environment/index.js';
-import { graphql, startApi, type ApiUnderTest } from '../support/api-under-test.js';
+import { graphql, rest, startApi, type ApiUnderTest } from '../support/api-under-test.js';
 
 /**
  * A multi-platform image (an OCI index of two platforms), written to the open registry through
@@ -177,5 +177,93 @@ describe('remoteImage of a multi-platform index', () => {
       expect(code(answer)).toBe('REGISTRY_UNREACHABLE');
       expect(Date.now() - started).toBeLessThan(10_000);
     });
+  });
+});
+
+/**
+ * Docker Hub reports its pull limit in RateLimit headers and answers 429 past it. A stand-in for
+ * those headers: a proxy in front of the open registry that adds them, and answers 429 for one
+ * repository.
+ */
+describe('a registry that reports its rate limit', () => {
+  let api: ApiUnderTest;
+  let proxy: Server;
+  let host: string;
+  const appA = env.fixtures.images.appA.registries.open;
+  const appAPath = appA.repository.slice(open.host.length + 1);
+
+  beforeAll(async () => {
+    proxy = createServer((incoming, outgoing) => {
+      if (incoming.url?.includes('/limited/')) {
+        outgoing.writeHead(429, { 'retry-after': '42', 'content-type': 'application/json' });
+        outgoing.end(
+          '{"errors":[{"code":"TOOMANYREQUESTS","message":"You have reached your pull rate limit."}]}',
+        );
+        return;
+      }
+      const forwarded = httpRequest(
+        `${open.url}${incoming.url}`,
+        { method: incoming.method, headers: { ...incoming.headers, host: open.host } },
+        (answer) => {
+          outgoing.writeHead(answer.statusCode ?? 502, {
+            ...answer.headers,
+            'ratelimit-limit': '100;w=21600',
+            'ratelimit-remaining': '76;w=21600',
+          });
+          answer.pipe(outgoing);
+        },
+      );
+      incoming.pipe(forwarded);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    host = `127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    api = await startApi(env);
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    proxy.closeAllConnections();
+    await new Promise((resolve) => proxy.close(resolve));
+  });
+
+  it('shows the limit with what it read, and its 429 as RATE_LIMITED', async () => {
+    const limit = { limit: 100, remaining: 76, windowSeconds: 21600 };
+    const answer = await graphql<{
+      repository: { tags: { rateLimit: object } };
+      remoteImage: { rateLimit: object };
+    }>(
+      api,
+      `
+        query ($repo: String!, $ref: String!) {
+          repository(ref: $repo) {
+            tags {
+              rateLimit {
+                limit
+                remaining
+                windowSeconds
+              }
+            }
+          }
+          remoteImage(ref: $ref) {
+            rateLimit {
+              limit
+              remaining
+              windowSeconds
+            }
+          }
+        }
+      `,
+      { variables: { repo: `${host}/${appAPath}`, ref: `${host}/${appAPath}:1` } },
+    );
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data!.repository.tags.rateLimit).toEqual(limit);
+    expect(answer.data!.remoteImage.rateLimit).toEqual(limit);
+
+    const limited = await rest(
+      api,
+      `/api/v1/remote-images?ref=${encodeURIComponent(`${host}/limited/app:1`)}`,
+    );
+    expect(limited.status).toBe(429);
+    expect(limited.body.code).toBe('RATE_LIMITED');
   });
 });

@@ -1,7 +1,18 @@
 import type { EngineSearchResult } from '#libs/docker';
-import type { KnownRegistry, NamePage, RegistryCheck, RemoteImageView } from '#libs/registry';
+import type {
+  KnownRegistry,
+  NamePage,
+  RegistryCheck,
+  RegistryRateLimit as RegistryRateLimitInfo,
+  RemoteImageView,
+} from '#libs/registry';
 import type { SearchResult } from './models/search-result.model.js';
-import type { Registry, RemoteTag, Repository } from './models/registry.model.js';
+import type {
+  Registry,
+  RegistryRateLimit,
+  RemoteTagConnection,
+  RepositoryConnection,
+} from './models/registry.model.js';
 import type { RemoteImage } from './models/remote-image.model.js';
 
 /** The view of a known, checked registry: never its credentials. */
@@ -15,23 +26,22 @@ export function registryView(registry: KnownRegistry & RegistryCheck): Registry 
   };
 }
 
-export function repositoriesView(
-  registry: string,
-  page: NamePage,
-): { nodes: Repository[]; pageInfo: NamePage['pageInfo'] } {
+export function repositoriesView(registry: string, page: NamePage): RepositoryConnection {
   return {
     nodes: page.nodes.map((path) => ({
       name: registry === 'docker.io' ? `docker.io/${path}` : `${registry}/${path}`,
     })),
     pageInfo: { ...page.pageInfo },
+    rateLimit: rateLimitView(page.rateLimit),
   };
 }
 
-export function tagsView(
-  repository: string,
-  page: NamePage,
-): { nodes: RemoteTag[]; pageInfo: NamePage['pageInfo'] } {
-  return { nodes: page.nodes.map((name) => ({ name, repository })), pageInfo: { ...page.pageInfo } };
+export function tagsView(repository: string, page: NamePage): RemoteTagConnection {
+  return {
+    nodes: page.nodes.map((name) => ({ name, repository })),
+    pageInfo: { ...page.pageInfo },
+    rateLimit: rateLimitView(page.rateLimit),
+  };
 }
 
 export function remoteImageView(image: RemoteImageView): RemoteImage {
@@ -54,9 +64,16 @@ export function remoteImageView(image: RemoteImageView): RemoteImage {
       mediaType: layer.mediaType,
       size: layer.size,
     })),
+    rateLimit: rateLimitView(image.rateLimit),
   };
 }
 
 export function searchResultView(result: EngineSearchResult): SearchResult {
   return { ...result, description: result.description === '' ? null : result.description };
+}
+
+function rateLimitView(limit: RegistryRateLimitInfo | undefined): RegistryRateLimit | null {
+  return limit
+    ? { limit: limit.limit, remaining: limit.remaining, windowSeconds: limit.windowSeconds ?? null }
+    : null;
 }

@@ -1,4 +1,4 @@
-import { Field, ObjectType } from '@nestjs/graphql';
+import { Field, Int, ObjectType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
 import { PageInfo } from '../../common/page-info.model.js';
 import { PageInfoDto } from '../../images/rest/image.dto.js';
@@ -28,6 +28,24 @@ export class Registry {
   insecure!: boolean;
 }
 
+@ObjectType({
+  description:
+    "A registry's own rate limit as it reported it (Docker Hub's RateLimit-Limit and RateLimit-Remaining).",
+})
+export class RegistryRateLimit {
+  @Field(() => Int)
+  @ApiProperty()
+  limit!: number;
+
+  @Field(() => Int)
+  @ApiProperty()
+  remaining!: number;
+
+  @Field(() => Int, { nullable: true, description: 'The window the limit counts over.' })
+  @ApiProperty({ type: Number, nullable: true })
+  windowSeconds!: number | null;
+}
+
 @ObjectType({ description: 'A repository of a registry, named as in references.' })
 export class Repository {
   @Field({ description: 'Normalised name, registry included.' })
@@ -44,6 +62,13 @@ export class RepositoryConnection {
   @Field(() => PageInfo)
   @ApiProperty({ type: PageInfoDto })
   pageInfo!: PageInfo;
+
+  @Field(() => RegistryRateLimit, {
+    nullable: true,
+    description: "The registry's rate limit, when it reports one.",
+  })
+  @ApiProperty({ type: RegistryRateLimit, nullable: true })
+  rateLimit!: RegistryRateLimit | null;
 }
 
 @ObjectType({ description: 'A tag of a remote repository.' })
@@ -65,4 +90,11 @@ export class RemoteTagConnection {
   @Field(() => PageInfo)
   @ApiProperty({ type: PageInfoDto })
   pageInfo!: PageInfo;
+
+  @Field(() => RegistryRateLimit, {
+    nullable: true,
+    description: "The registry's rate limit, when it reports one.",
+  })
+  @ApiProperty({ type: RegistryRateLimit, nullable: true })
+  rateLimit!: RegistryRateLimit | null;
 }

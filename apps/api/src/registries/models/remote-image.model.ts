@@ -1,6 +1,7 @@
 import { Field, ObjectType } from '@nestjs/graphql';
 import { ApiProperty } from '@nestjs/swagger';
 import { DateTimeResolver, JSONResolver, SafeIntResolver } from 'graphql-scalars';
+import { RegistryRateLimit } from './registry.model.js';
 
 @ObjectType()
 export class Platform {
@@ -76,4 +77,11 @@ export class RemoteImage {
   @Field(() => [RemoteLayer], { description: 'The layers of the default platform, base first.' })
   @ApiProperty({ type: [RemoteLayer] })
   layers!: RemoteLayer[];
+
+  @Field(() => RegistryRateLimit, {
+    nullable: true,
+    description: "The registry's rate limit, when it reports one.",
+  })
+  @ApiProperty({ type: RegistryRateLimit, nullable: true })
+  rateLimit!: RegistryRateLimit | null;
 }
