@@ -15,6 +15,9 @@
  * Needs root and skopeo. Writes bench/results/registry.json and prints a Markdown summary.
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -155,18 +158,26 @@ async function runRegistryBench(bench: Bench, settings: Settings) {
         const final = await untilFinal(api.baseUrl, token, job.id ?? '');
         if (final.state !== 'COMPLETED') problems.push(`copy round ${round}: ${JSON.stringify(final)}`);
       } else {
-        await run('skopeo', [
-          ...[
-            '--insecure-policy',
-            'copy',
-            '--src-tls-verify=false',
-            '--dest-tls-verify=false',
-            '--dest-creds',
-            creds,
+        // A fresh blob info cache each time: with its cache skopeo mounts the blobs it copied
+        // into this registry before instead of copying them, and the comparison would be of that.
+        const cacheHome = mkdtempSync(join(tmpdir(), 'bench-skopeo-'));
+        bench.onStop(async () => rmSync(cacheHome, { recursive: true, force: true }));
+        await run(
+          'skopeo',
+          [
+            ...[
+              '--insecure-policy',
+              'copy',
+              '--src-tls-verify=false',
+              '--dest-tls-verify=false',
+              '--dest-creds',
+              creds,
+            ],
+            `docker://${large.registries.open.ref}`,
+            `docker://${target}`,
           ],
-          `docker://${large.registries.open.ref}`,
-          `docker://${target}`,
-        ]);
+          { env: { ...process.env, XDG_DATA_HOME: cacheHome, HOME: cacheHome } },
+        );
       }
       times[who] = (performance.now() - started) / 1000;
       log(`copy round ${round} ${who}: ${times[who]!.toFixed(2)} s`);
@@ -267,7 +278,7 @@ async function runRegistryBench(bench: Bench, settings: Settings) {
           .join(
             ', ',
           )} | a HEAD per tag, no manifest GET | ${report.updates.requests['HEAD manifest'] === report.updates.tags && !report.updates.requests['GET manifest'] ? 'yes' : '**no**'} |`,
-        `| findings by status | ${Object.entries(report.updates.findings)
+        `| local images by update status | ${Object.entries(report.updates.findings)
           .map(([key, count]) => `${key}: ${count}`)
           .join(', ')} | (reported) | — |`,
         '',
