@@ -10,7 +10,7 @@ import type {
   RemoteNames,
 } from './registry-client.port.js';
 import type { RegistryDirectory } from './registry-directory.js';
-import type { RegistryEndpoint } from './registry-endpoint.js';
+import { type RegistryEndpoint, registryEndpoint } from './registry-endpoint.js';
 import {
   type Descriptor,
   formatPlatform,
@@ -154,7 +154,11 @@ export class RegistryBrowser {
   }
 
   private async checked(registry: KnownRegistry): Promise<KnownRegistry & RegistryCheck> {
-    const endpoint = await this.directory.endpointOf(registry.name);
+    // The entry already says how to reach it: no second read of the directory per registry.
+    const endpoint = registryEndpoint(registry.name, {
+      insecure: registry.insecure,
+      credentials: registry.credentials,
+    });
     return { ...registry, ...(await this.client.check(endpoint, this.options.checkTimeoutMs)) };
   }
 }

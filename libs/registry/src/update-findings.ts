@@ -49,15 +49,12 @@ export class RedisUpdateFindings implements UpdateFindings {
       const held = before.get(finding.tag);
       return !held || held.status !== finding.status || held.remoteDigest !== finding.remoteDigest;
     });
-    await this.guard(() =>
-      this.redis.hset(
-        UPDATE_FINDINGS_KEY,
-        ...findings.flatMap((finding) => [finding.tag, JSON.stringify(finding)]),
-      ),
-    );
-    for (const finding of changed) {
-      await this.guard(() => this.redis.publish(CHANGES_CHANNEL, JSON.stringify(finding)));
-    }
+    // One round trip for the findings and the notices of those that changed.
+    const batch = this.redis
+      .multi()
+      .hset(UPDATE_FINDINGS_KEY, ...findings.flatMap((finding) => [finding.tag, JSON.stringify(finding)]));
+    for (const finding of changed) batch.publish(CHANGES_CHANNEL, JSON.stringify(finding));
+    await this.guard(() => batch.exec());
     return changed;
   }
 

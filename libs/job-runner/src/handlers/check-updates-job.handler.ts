@@ -14,6 +14,7 @@ import {
   REGISTRY_CLIENT,
   type RegistryClient,
   RegistryDirectory,
+  type RegistryEndpoint,
   type RemoteAnswer,
   type TagFinding,
   UPDATE_FINDINGS,
@@ -63,6 +64,13 @@ export class CheckUpdatesJobHandler implements ImageJobHandler<'check-updates'> 
       });
     report();
     const answers = new Map<string, RemoteAnswer>();
+    // One directory lookup per registry for the whole run, not one per tag.
+    const endpoints = new Map<string, Promise<RegistryEndpoint>>();
+    const endpointOf = (registry: string) => {
+      let endpoint = endpoints.get(registry);
+      if (!endpoint) endpoints.set(registry, (endpoint = this.directory.endpointOf(registry)));
+      return endpoint;
+    };
     await Promise.all(
       tags.map((tag) => {
         const registry = parseReference(tag).domain;
@@ -70,7 +78,7 @@ export class CheckUpdatesJobHandler implements ImageJobHandler<'check-updates'> 
         if (!limit) limits.set(registry, (limit = pLimit(CHECKS_PER_REGISTRY)));
         return limit(async () => {
           if (context.signal.aborted) return;
-          answers.set(tag, await this.head(tag));
+          answers.set(tag, await this.head(tag, endpointOf));
           done += 1;
           report();
         });
@@ -100,10 +108,13 @@ export class CheckUpdatesJobHandler implements ImageJobHandler<'check-updates'> 
   }
 
   /** The registry's digest for the tag, or the code of its failure: one tag failing fails no other. */
-  private async head(tag: string): Promise<RemoteAnswer> {
+  private async head(
+    tag: string,
+    endpointOf: (registry: string) => Promise<RegistryEndpoint>,
+  ): Promise<RemoteAnswer> {
     const ref = parseReference(tag);
     try {
-      const endpoint = await this.directory.endpointOf(ref.domain);
+      const endpoint = await endpointOf(ref.domain);
       return { digest: (await this.client.headManifest(endpoint, ref.path, ref.tag!)).digest };
     } catch (error) {
       return { failure: error instanceof DomainError ? error.code : 'REGISTRY_UNREACHABLE' };
