@@ -23,6 +23,7 @@ import { JobsApiModule } from './jobs/jobs.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { AdmissionChain } from './operations/admission-chain.js';
 import { AdmissionModule } from './operations/admission.module.js';
+import { StartUpMemoryModule } from './bootstrap/start-up-memory.js';
 import { ShutdownModule } from './shutdown/shutdown.module.js';
 
 @Module({})
@@ -67,6 +68,7 @@ export class AppModule {
         GraphqlIdeModule,
         MetricsModule,
         QueueDashboardModule,
+        StartUpMemoryModule,
         ...(config.worker.embedded ? [JobRunnerModule] : []),
       ],
     };

@@ -113,6 +113,18 @@ describe('LiveCatalogue', () => {
       expect(engine.calls.listImages).toBe(listings);
     });
 
+    it('firstFresh() resolves when the first caught-up sync lands, before any I/O can see it fresh', async () => {
+      let freshWhenResolved: boolean | undefined;
+      void live.firstFresh().then(() => (freshWhenResolved = live.status().fresh));
+      engine.goDown();
+      live.onApplicationBootstrap();
+      await pause(30);
+      expect(freshWhenResolved).toBeUndefined();
+      engine.comeBack();
+      await waitFor('the catalogue to be fresh', () => live.status().fresh, 3000);
+      expect(freshWhenResolved).toBe(true);
+    });
+
     it('shares one sync between concurrent reads while not following', async () => {
       const release = engine.hold('listImages');
       const reads = [live.current(), live.current(), live.current()];

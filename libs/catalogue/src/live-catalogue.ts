@@ -81,6 +81,8 @@ export class LiveCatalogue implements OnApplicationBootstrap, OnApplicationShutd
   private readonly settling = new Set<SettleWaiter>();
   /** One snapshot per request (keyed by its request object), so all of one answer agrees. */
   private readonly byRequest = new WeakMap<object, Promise<CatalogueSnapshot>>();
+  private endStartUp: () => void = () => undefined;
+  private readonly startedUp = new Promise<void>((resolve) => (this.endStartUp = resolve));
 
   constructor(
     @Inject(DOCKER_ENGINE) private readonly engine: DockerEngineReads,
@@ -164,6 +166,14 @@ export class LiveCatalogue implements OnApplicationBootstrap, OnApplicationShutd
     return (
       this.following && this.caughtUp === this.connection && !this.lastSyncFailed && this.snapshot !== null
     );
+  }
+
+  /**
+   * Resolves the first time the catalogue is fresh: the end of the start-up. Its callbacks run
+   * before any I/O callback, so before a readiness probe can see the catalogue fresh.
+   */
+  firstFresh(): Promise<void> {
+    return this.startedUp;
   }
 
   status(): CatalogueStatus {
@@ -297,7 +307,9 @@ export class LiveCatalogue implements OnApplicationBootstrap, OnApplicationShutd
         // catalogue is fresh again once a sync that started after the stream opened succeeded.
         this.refresh().then(
           () => {
-            if (this.connection === connection) this.caughtUp = connection;
+            if (this.connection !== connection) return;
+            this.caughtUp = connection;
+            this.endStartUp();
           },
           () => undefined,
         );
