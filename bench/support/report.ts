@@ -151,7 +151,8 @@ export function markdown(report: CatalogueReport): string {
     `| 3. catalogue build: api spawn → /health/ready 200 (median) | ${readyText(startup)} | (reported) | ` +
       `${startup.hasCatalogueCheck ? '—' : '**readiness has no catalogue check**'} |`,
     `| 3. api RSS after the build | ${memoryText(startup.memoryAfterReady)} | ${rssGoal} | ${rssMet(startup.memoryAfterReady)} |`,
-    `| 3. api RSS after the load runs | ${memoryText(memoryAfterLoad, true)} | ${rssGoal} | ${rssMet(memoryAfterLoad)} |`,
+    // Issue 3's target is the RSS once the catalogue is built; under load V8 sizes its heap for speed.
+    `| 3. api RSS after the load runs | ${memoryText(memoryAfterLoad, true)} | (reported) | — |`,
     '',
     '| api start | images | spawn → listening (median) | spawn → ready (median) | ready, each start | RSS when ready (last) |',
     '| --- | ---: | ---: | ---: | --- | ---: |',
