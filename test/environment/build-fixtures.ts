@@ -12,7 +12,14 @@ import {
   LARGE_LAYER_BYTES,
   LARGE_LAYER_COUNT,
 } from './fixture-catalog.js';
-import type { FixtureImage, FixtureKey, FixtureRegistryCopy, Fixtures } from './fixture-types.js';
+import type {
+  FixtureImage,
+  FixtureIndex,
+  FixtureKey,
+  FixturePlatformEntry,
+  FixtureRegistryCopy,
+  Fixtures,
+} from './fixture-types.js';
 import { limitConcurrency } from './limit-concurrency.js';
 import { timed } from './progress.js';
 import { seededBytes } from './seeded-random.js';
@@ -95,11 +102,16 @@ export async function buildFixtures(
       },
     ];
   });
+  const fixtureImages = Object.fromEntries(entries) as Record<FixtureKey, FixtureImage>;
+  const multiPlatform = await timed(log, 'multi-platform index pushed', () =>
+    pushMultiPlatformIndex(env, fixtureImages),
+  );
   const fixtures: Fixtures = {
     namespace: FIXTURE_NAMESPACE,
-    images: Object.fromEntries(entries) as Record<FixtureKey, FixtureImage>,
+    images: fixtureImages,
     configured: CONFIGURED_DECLARATION,
     large: { layerCount: LARGE_LAYER_COUNT, bytesPerLayer: LARGE_LAYER_BYTES },
+    multiPlatform,
     busybox: BUSYBOX_RELEASE,
   };
   await timed(log, 'registry-qualified refs removed locally', () => removeRegistryRefs(env, fixtures));
@@ -165,6 +177,50 @@ async function pushImage(
   }
   if (digest === undefined) throw new Error(`fixture ${definition.key} has no tags`);
   return digest;
+}
+
+/**
+ * `docker manifest create`, `annotate` and `push --insecure`: a manifest list in the open registry
+ * of appA as linux/amd64 and appB as linux/arm64/v8. Annotating sets the platform an entry claims;
+ * both images were built here, for this machine's architecture, which nothing below reads.
+ */
+async function pushMultiPlatformIndex(
+  env: TestEnvironment,
+  images: Record<FixtureKey, FixtureImage>,
+): Promise<FixtureIndex> {
+  const repository = `${env.registries.open.host}/${FIXTURE_NAMESPACE}/multi-platform`;
+  const ref = `${repository}:1`;
+  const platforms: FixturePlatformEntry[] = [
+    { image: 'appA', digest: images.appA.registries.open.digest, os: 'linux', architecture: 'amd64' },
+    {
+      image: 'appB',
+      digest: images.appB.registries.open.digest,
+      os: 'linux',
+      architecture: 'arm64',
+      variant: 'v8',
+    },
+  ];
+  const entryRef = (entry: FixturePlatformEntry) => images[entry.image].registries.open.digestRef;
+  await runDocker(env, ['manifest', 'create', '--insecure', ref, ...platforms.map(entryRef)]);
+  for (const entry of platforms) {
+    const platform = ['--os', entry.os, '--arch', entry.architecture];
+    if (entry.variant) platform.push('--variant', entry.variant);
+    await runDocker(env, ['manifest', 'annotate', ...platform, ref, entryRef(entry)]);
+  }
+  // --purge: the CLI's local copy of the list (in DOCKER_CONFIG) goes once it is pushed.
+  const { stdout } = await runDocker(env, ['manifest', 'push', '--insecure', '--purge', ref], {
+    timeoutMs: 120_000,
+  });
+  // "Pushed ref …" per entry, then the list's own digest alone on the last line.
+  const digest = /^(sha256:[0-9a-f]{64})$/.exec(stdout.trim().split('\n').at(-1) ?? '')?.[1];
+  if (digest === undefined) throw new Error(`docker manifest push ${ref} reported no digest:\n${stdout}`);
+  return {
+    repository,
+    ref,
+    digest,
+    mediaType: 'application/vnd.docker.distribution.manifest.list.v2+json',
+    platforms,
+  };
 }
 
 function registryCopy(

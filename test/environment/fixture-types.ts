@@ -58,12 +58,39 @@ export interface ConfiguredImageDeclaration {
   exposedPorts: string[];
 }
 
+/** One entry of the multi-platform index: a fixture image, under the platform it was annotated with. */
+export interface FixturePlatformEntry {
+  image: FixtureKey;
+  /** The image's manifest digest in the open registry. */
+  digest: string;
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
+/**
+ * A Docker manifest list in the open registry, made the way a person makes one: `docker manifest
+ * create`, `annotate` and `push --insecure`, from two single-platform fixture images.
+ */
+export interface FixtureIndex {
+  /** `127.0.0.1:PORT/stevedore-fixtures/multi-platform` */
+  repository: string;
+  /** `<repository>:1` */
+  ref: string;
+  /** The list's digest as `docker manifest push` reported it. */
+  digest: string;
+  mediaType: string;
+  platforms: FixturePlatformEntry[];
+}
+
 export interface Fixtures {
   /** Every fixture repository starts with `<namespace>/`. */
   namespace: string;
   images: Record<FixtureKey, FixtureImage>;
   configured: ConfiguredImageDeclaration;
   large: { layerCount: number; bytesPerLayer: number };
+  /** In the open registry only; nothing of it is local. */
+  multiPlatform: FixtureIndex;
   /** The busybox image has applet symlinks in /bin (so `sh`, `sleep`, … run) and this file, written by its RUN step. */
   busybox: { releaseFile: string; releaseText: string };
 }

@@ -6,7 +6,8 @@ import { graphql, rest, startApi, type ApiUnderTest } from '../support/api-under
 
 /**
  * A multi-platform image (an OCI index of two platforms), written to the open registry through
- * its own API, read back by `remoteImage`; and a registry that stops answering mid-browse.
+ * its own API, and the fixture's Docker manifest list (made with `docker manifest`), read back by
+ * `remoteImage`; and a registry that stops answering mid-browse.
  */
 const env = readTestEnvironment();
 const open = env.registries.open;
@@ -153,6 +154,26 @@ describe('remoteImage of a multi-platform index', () => {
     const missing = await graphql(api, QUERY, { variables: { ref, platform: 'linux/s390x' } });
     expect(code(missing)).toBe('BAD_USER_INPUT');
     expect(missing.errors![0]!.message).toContain('linux/amd64, linux/arm64/v8');
+  });
+
+  it('reads the manifest list that `docker manifest create/annotate/push` made, with the platforms it annotated', async () => {
+    const { multiPlatform } = env.fixtures;
+    const answer = await graphql<{ remoteImage: Record<string, any> }>(api, QUERY, {
+      variables: { ref: multiPlatform.ref, platform: 'linux/arm64/v8' },
+    });
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data!.remoteImage).toMatchObject({
+      digest: multiPlatform.digest,
+      mediaType: multiPlatform.mediaType,
+      platforms: multiPlatform.platforms.map(({ os, architecture, variant }) => ({
+        os,
+        architecture,
+        variant: variant ?? null,
+      })),
+      // The arm64 entry is appB. Its config, built here, names this machine's architecture (which
+      // `platform` reports, as read from the config): the labels say which image was picked.
+      labels: expect.objectContaining({ 'org.stevedore.fixture': 'appB' }),
+    });
   });
 
   describe('a registry that stops answering mid-browse', () => {
