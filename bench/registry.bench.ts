@@ -15,9 +15,7 @@
  * Needs root and skopeo. Writes bench/results/registry.json and prints a Markdown summary.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,6 +28,8 @@ import { type Bench, integerSetting as integer, runBench } from './support/runne
 
 const run = promisify(execFile);
 const COPY_GOAL = 1.0;
+/** Where skopeo, run as root, keeps its blob info cache (containers/image). */
+const SKOPEO_ROOT_CACHE = '/var/lib/containers/cache';
 
 interface Settings {
   readonly copyRounds: number;
@@ -158,26 +158,30 @@ async function runRegistryBench(bench: Bench, settings: Settings) {
         const final = await untilFinal(api.baseUrl, token, job.id ?? '');
         if (final.state !== 'COMPLETED') problems.push(`copy round ${round}: ${JSON.stringify(final)}`);
       } else {
-        // A fresh blob info cache each time: with its cache skopeo mounts the blobs it copied
-        // into this registry before instead of copying them, and the comparison would be of that.
-        const cacheHome = mkdtempSync(join(tmpdir(), 'bench-skopeo-'));
-        bench.onStop(async () => rmSync(cacheHome, { recursive: true, force: true }));
-        await run(
+        // An empty blob info cache each time. With its cache skopeo mounts the blobs it copied
+        // into this registry before instead of sending them, and the comparison would be of
+        // that. As root, skopeo keeps that cache in /var/lib/containers/cache whatever HOME and
+        // XDG_DATA_HOME say, so it runs in a mount namespace of its own with an empty tmpfs there.
+        mkdirSync(SKOPEO_ROOT_CACHE, { recursive: true });
+        const copy = [
           'skopeo',
-          [
-            ...[
-              '--insecure-policy',
-              'copy',
-              '--src-tls-verify=false',
-              '--dest-tls-verify=false',
-              '--dest-creds',
-              creds,
-            ],
-            `docker://${large.registries.open.ref}`,
-            `docker://${target}`,
-          ],
-          { env: { ...process.env, XDG_DATA_HOME: cacheHome, HOME: cacheHome } },
-        );
+          '--insecure-policy',
+          'copy',
+          '--src-tls-verify=false',
+          '--dest-tls-verify=false',
+          '--dest-creds',
+          creds,
+          `docker://${large.registries.open.ref}`,
+          `docker://${target}`,
+        ];
+        await run('unshare', [
+          '--mount',
+          'sh',
+          '-c',
+          `mount -t tmpfs tmpfs ${SKOPEO_ROOT_CACHE} && exec "$@"`,
+          'skopeo-without-cache',
+          ...copy,
+        ]);
       }
       times[who] = (performance.now() - started) / 1000;
       log(`copy round ${round} ${who}: ${times[who]!.toFixed(2)} s`);
