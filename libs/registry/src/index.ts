@@ -17,3 +17,4 @@ export * from './registry.module.js';
 export * from './update-status.js';
 export * from './update-findings.js';
 export * from './registry-copier.js';
+export * from './copy-thread/threaded-copier.js';

@@ -38,6 +38,14 @@ export interface CopyOptions {
   readonly onProgress?: (blobs: readonly BlobProgress[]) => void;
 }
 
+/** Copies an image or index between registries; answers the digest the target now holds. */
+export interface ImageCopier {
+  copy(source: CopyEnd, target: CopyEnd, options?: CopyOptions): Promise<string>;
+}
+
+/** Nest injection token of the ImageCopier. */
+export const IMAGE_COPIER = Symbol('ImageCopier');
+
 /** Blobs in flight at once. */
 const BLOB_CONCURRENCY = 3;
 
@@ -47,7 +55,7 @@ const BLOB_CONCURRENCY = 3;
  * otherwise; manifests and indexes written as their bytes are, so every digest is kept. A subset
  * of an index's platforms is a new index of those entries (a new digest, necessarily).
  */
-export class RegistryCopier {
+export class RegistryCopier implements ImageCopier {
   constructor(private readonly client: RegistryClient) {}
 
   /** Answers the digest the target now holds under its reference. */

@@ -6,32 +6,27 @@ import { CREDENTIAL_SEALER, type CredentialSealer, type RegistryCredentials } fr
 import {
   type BlobProgress,
   type CopyEnd,
+  IMAGE_COPIER,
+  type ImageCopier,
   parsePlatform,
   type Platform,
-  REGISTRY_CLIENT,
-  type RegistryClient,
-  RegistryCopier,
   RegistryDirectory,
 } from '#libs/registry';
 import { HandlesJob, type ImageJobHandler, type JobContext } from '../job-handler.js';
 
 /**
- * `copyImage`: registry to registry through RegistryCopier, with the credentials sealed into the
+ * `copyImage`: registry to registry through the ImageCopier (RegistryCopier, in its thread), with the credentials sealed into the
  * job for each side (else those the directory knows), and progress per blob on the job's usual
  * progress path. Failures keep their contract code; a registry that did not answer is retried.
  */
 @HandlesJob(JOB_NAMES.copy)
 @Injectable()
 export class CopyJobHandler implements ImageJobHandler<'copy'> {
-  private readonly copier: RegistryCopier;
-
   constructor(
-    @Inject(REGISTRY_CLIENT) client: RegistryClient,
+    @Inject(IMAGE_COPIER) private readonly copier: ImageCopier,
     private readonly directory: RegistryDirectory,
     @Inject(CREDENTIAL_SEALER) private readonly sealer: CredentialSealer,
-  ) {
-    this.copier = new RegistryCopier(client);
-  }
+  ) {}
 
   async run(payload: CopyJobPayload, context: JobContext): Promise<ImageJobResult> {
     const source = await this.end(payload.ref, this.unseal(payload.sealedCredentials, payload.ref));
