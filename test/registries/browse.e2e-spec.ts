@@ -1,10 +1,13 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { findFreePort } from '../environment/free-port.js';
 import { readTestEnvironment } from '../environment/index.js';
+import { terminate } from '../environment/processes.js';
+import { startRegistry } from '../environment/registry.js';
 import {
   graphql,
   rest,
@@ -322,6 +325,78 @@ describe('registries: browse without pulling', () => {
         })
       ).data,
     ).toEqual({ removeRegistry: false });
+  });
+
+  it('answers REGISTRY_UNREACHABLE, not an empty page, once a registry it was browsing stops', async () => {
+    // A registry of its own, so that stopping it leaves the environment's alone.
+    const registry = await startRegistry(env.tmpDir, `registry-stopped-${Date.now()}`);
+    try {
+      const config = Buffer.from(
+        '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}',
+      );
+      const configDigest = `sha256:${createHash('sha256').update(config).digest('hex')}`;
+      for (const path of ['stopped/one', 'stopped/two', 'stopped/three']) {
+        const started = await fetch(`${registry.url}/v2/${path}/blobs/uploads/`, { method: 'POST' });
+        const upload = new URL(started.headers.get('location')!, registry.url);
+        upload.searchParams.set('digest', configDigest);
+        expect((await fetch(upload, { method: 'PUT', body: config })).status).toBe(201);
+        const manifest = {
+          schemaVersion: 2,
+          mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+          config: {
+            mediaType: 'application/vnd.docker.container.image.v1+json',
+            size: config.length,
+            digest: configDigest,
+          },
+          layers: [],
+        };
+        const put = await fetch(`${registry.url}/v2/${path}/manifests/1`, {
+          method: 'PUT',
+          body: JSON.stringify(manifest),
+          headers: { 'content-type': manifest.mediaType },
+        });
+        expect(put.status).toBe(201);
+      }
+      const query = `query($name: String!, $after: String) {
+        registry(name: $name) { repositories(first: 2, after: $after) { nodes { name } pageInfo { hasNextPage endCursor } } }
+      }`;
+      const added = await graphql(
+        api,
+        'mutation($i: AddRegistryInput!) { addRegistry(input: $i) { name } }',
+        {
+          token: TEST_TOKENS.admin,
+          variables: { i: { name: registry.host } },
+        },
+      );
+      expect(added.errors).toBeUndefined();
+      const first = await graphql<{ registry: { repositories: NamePage } }>(api, query, {
+        variables: { name: registry.host },
+      });
+      expect(first.errors).toBeUndefined();
+      const page = first.data!.registry.repositories;
+      expect(page.pageInfo.hasNextPage).toBe(true);
+
+      await terminate([registry.process!.pid], 5_000);
+      const next = await graphql(api, query, {
+        variables: { name: registry.host, after: page.pageInfo.endCursor },
+      });
+      expect(errorCode(next)).toBe('REGISTRY_UNREACHABLE');
+      expect(next.errors![0]!.message).toContain(registry.host);
+      const tags = await graphql(
+        api,
+        'query($ref: String!) { repository(ref: $ref) { tags { nodes { name } } } }',
+        {
+          variables: { ref: `${registry.host}/stopped/one` },
+        },
+      );
+      expect(errorCode(tags)).toBe('REGISTRY_UNREACHABLE');
+    } finally {
+      await terminate([registry.process!.pid], 5_000);
+      await graphql(api, 'mutation($n: String!) { removeRegistry(name: $n) }', {
+        token: TEST_TOKENS.admin,
+        variables: { n: registry.host },
+      });
+    }
   });
 });
 
