@@ -23,7 +23,6 @@ import { JobsApiModule } from './jobs/jobs.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { AdmissionChain } from './operations/admission-chain.js';
 import { AdmissionModule } from './operations/admission.module.js';
-import { StartUpMemoryModule } from './bootstrap/start-up-memory.js';
 import { ShutdownModule } from './shutdown/shutdown.module.js';
 
 @Module({})
@@ -68,7 +67,6 @@ export class AppModule {
         GraphqlIdeModule,
         MetricsModule,
         QueueDashboardModule,
-        StartUpMemoryModule,
         ...(config.worker.embedded ? [JobRunnerModule] : []),
       ],
     };

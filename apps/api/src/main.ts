@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger, type INestApplication } from '@nestjs/common';
 import type { ListenOptions } from 'node:net';
+import { LiveCatalogue } from '#libs/catalogue';
 import { loadConfigOrExit, processLogger, type StevedoreConfig } from '#libs/config';
 import { type ApiToken } from '#libs/auth';
 import { wantsPrettyLogs } from '#libs/logging';
@@ -8,6 +9,7 @@ import { createApiApp } from './app.factory.js';
 import { tokensOrGenerated } from './bootstrap/api-tokens.js';
 import { isReplica, startReplicas, stopWithParent, type ApiReplicas } from './bootstrap/api-replicas.js';
 import { MetricsRelay, relayToParent } from './bootstrap/metrics-relay.js';
+import { releaseStartUpMemoryOnceReady } from './bootstrap/start-up-memory.js';
 import { ProcessGroupMetrics } from './metrics/process-group-metrics.js';
 import { shutDownGracefully } from './shutdown/graceful-shutdown.js';
 import { redisAnswers, startPrivateRedis, type PrivateRedis } from './bootstrap/private-redis.js';
@@ -22,6 +24,7 @@ async function main(): Promise<void> {
   const { config: runConfig, privateRedis } = await withRedis(config, log);
   const { tokens, generated } = tokensOrGenerated(runConfig.apiTokens);
   const app = await createApiApp(runConfig, tokens, { prettyLogs });
+  void releaseStartUpMemoryOnceReady(app.get(LiveCatalogue));
   const { processes } = runConfig.http;
   await listen(app, runConfig, processes > 1);
   // Replicas start once this process listens: the secrets it created on the way are on disk.
@@ -50,6 +53,7 @@ async function main(): Promise<void> {
 /** A replica: the same HTTP api on the same port; the first process runs the worker and Redis. */
 async function serveAsReplica(config: StevedoreConfig, prettyLogs: boolean, log: Logger): Promise<void> {
   const app = await createApiApp(config, config.apiTokens, { prettyLogs });
+  void releaseStartUpMemoryOnceReady(app.get(LiveCatalogue));
   const metrics = app.get(ProcessGroupMetrics);
   metrics.gatherFrom(relayToParent(() => metrics.own()));
   await listen(app, config, true);

@@ -1,9 +1,9 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { LiveCatalogue } from '#libs/catalogue';
-import { StartUpMemory } from './start-up-memory.js';
+import { releaseStartUpMemoryOnceReady } from './start-up-memory.js';
 
-describe('StartUpMemory', () => {
+describe('releaseStartUpMemoryOnceReady', () => {
   afterEach(() => jest.restoreAllMocks());
 
   it('runs one memory-reducing collection once the catalogue is first fresh, and leaves no gc global behind', async () => {
@@ -12,13 +12,12 @@ describe('StartUpMemory', () => {
     const catalogue = { firstFresh: () => startedUp } as unknown as LiveCatalogue;
     const debug = jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
 
-    new StartUpMemory(catalogue).onApplicationBootstrap();
+    const released = releaseStartUpMemoryOnceReady(catalogue);
     await Promise.resolve();
     expect(debug).not.toHaveBeenCalled();
 
     endStartUp();
-    await startedUp;
-    await Promise.resolve();
+    await released;
     expect(debug).toHaveBeenCalledTimes(1);
     expect(debug.mock.calls[0]![0]).toMatchObject({
       message: 'start-up memory released',
