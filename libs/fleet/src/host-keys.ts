@@ -1,0 +1,45 @@
+import { parseHostName } from './host-name.js';
+
+/**
+ * Every Redis key of the fleet, in one place, because three things depend on their shape:
+ * - each host's keys share the hash tag `{host:<name>}`, so on Redis Cluster they sit in one slot
+ *   (BullMQ needs a queue's keys in one slot, and a host's queue is one of them);
+ * - an agent's Redis ACL user is granted exactly `hostKeyPattern(name)` and nothing else;
+ * - the api finds hosts by scanning for `hostRecordPattern()`: there is no shared index an agent
+ *   would need write access to (and could then edit for other hosts).
+ */
+export class FleetKeys {
+  constructor(private readonly prefix = 'stevedore') {}
+
+  /** Hash: the host's registration and its last heartbeat. */
+  hostRecord(name: string): string {
+    return `${this.hostScope(name)}:record`;
+  }
+
+  /** The SCAN pattern of every host's record key. */
+  hostRecordPattern(): string {
+    return `${this.prefix}:{host:*}:record`;
+  }
+
+  /** The host's name in one of its record keys, or null for any other key. */
+  hostOfRecord(key: string): string | null {
+    const start = `${this.prefix}:{host:`;
+    const end = '}:record';
+    if (!key.startsWith(start) || !key.endsWith(end)) return null;
+    return key.slice(start.length, key.length - end.length);
+  }
+
+  /** The ACL key pattern that covers every key of one host (its record, queue, catalogue). */
+  hostKeyPattern(name: string): string {
+    return `${this.hostScope(name)}:*`;
+  }
+
+  /** BullMQ's prefix for the host's own queue (so its keys fall under hostKeyPattern). */
+  hostQueuePrefix(name: string): string {
+    return this.hostScope(name);
+  }
+
+  private hostScope(name: string): string {
+    return `${this.prefix}:{host:${parseHostName(name)}}`;
+  }
+}

@@ -1,0 +1,115 @@
+import { Redis } from 'ioredis';
+import { QueueUnavailableError } from '#libs/errors';
+import type { HostDirectory } from './host-directory.port.js';
+import { FleetKeys } from './host-keys.js';
+import { parseHostName } from './host-name.js';
+import type { EngineInfo, HostRecord, HostRegistration } from './host-record.js';
+
+/** Keys per SCAN round trip while listing hosts. */
+const SCAN_COUNT = 500;
+
+/**
+ * The host directory in Redis: one hash per host under the host's own keys (see FleetKeys), so an
+ * agent whose ACL user reaches only its host's keys can register and heartbeat, and nothing else.
+ */
+export class RedisHostDirectory implements HostDirectory {
+  private readonly redis: Redis;
+
+  constructor(
+    redisUrl: string,
+    private readonly keys = new FleetKeys(),
+  ) {
+    this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+    this.redis.on('error', () => undefined);
+  }
+
+  async register(host: HostRegistration, at: Date): Promise<void> {
+    const key = this.keys.hostRecord(parseHostName(host.name));
+    await this.guard(() =>
+      this.redis.hset(key, {
+        name: host.name,
+        labels: JSON.stringify(host.labels),
+        engine: JSON.stringify(host.engine),
+        agentVersion: host.agentVersion,
+        registeredAt: at.toISOString(),
+        lastHeartbeatAt: at.toISOString(),
+        engineReachable: host.engine ? '1' : '0',
+      }),
+    );
+  }
+
+  async heartbeat(name: string, beat: { engineReachable: boolean; at: Date }): Promise<boolean> {
+    const key = this.keys.hostRecord(parseHostName(name));
+    // HSET only where the record exists: a heartbeat must not create half a host.
+    const updated = await this.guard(() =>
+      this.redis.eval(
+        "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end " +
+          "redis.call('HSET', KEYS[1], 'lastHeartbeatAt', ARGV[1], 'engineReachable', ARGV[2]) return 1",
+        1,
+        key,
+        beat.at.toISOString(),
+        beat.engineReachable ? '1' : '0',
+      ),
+    );
+    return updated === 1;
+  }
+
+  async get(name: string): Promise<HostRecord | null> {
+    const key = this.keys.hostRecord(parseHostName(name));
+    const fields = await this.guard(() => this.redis.hgetall(key));
+    return recordOf(fields);
+  }
+
+  async list(): Promise<HostRecord[]> {
+    const names = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.guard(() =>
+        this.redis.scan(cursor, 'MATCH', this.keys.hostRecordPattern(), 'COUNT', SCAN_COUNT),
+      );
+      cursor = next;
+      for (const key of keys) {
+        const name = this.keys.hostOfRecord(key);
+        if (name !== null) names.add(name);
+      }
+    } while (cursor !== '0');
+    const sorted = [...names].sort();
+    const pipeline = this.redis.pipeline();
+    for (const name of sorted) pipeline.hgetall(this.keys.hostRecord(name));
+    const answers = (await this.guard(() => pipeline.exec())) ?? [];
+    return answers
+      .map(([, fields]) => recordOf(fields as Record<string, string>))
+      .filter((record): record is HostRecord => record !== null);
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+
+  private async guard<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw new QueueUnavailableError('while reading or changing the host directory', { cause: error });
+    }
+  }
+}
+
+/** A record as stored, or null for a missing or unreadable one (never a half-read host). */
+function recordOf(fields: Record<string, string>): HostRecord | null {
+  const { name, labels, engine, agentVersion, registeredAt, lastHeartbeatAt, engineReachable } = fields;
+  if (!name || !labels || !engine || !registeredAt || !lastHeartbeatAt) return null;
+  try {
+    return {
+      name,
+      labels: JSON.parse(labels) as Record<string, string>,
+      engine: JSON.parse(engine) as EngineInfo | null,
+      agentVersion: agentVersion ?? '',
+      registeredAt: new Date(registeredAt),
+      lastHeartbeatAt: new Date(lastHeartbeatAt),
+      engineReachable: engineReachable === '1',
+    };
+  } catch {
+    return null;
+  }
+}
