@@ -6,7 +6,10 @@ import { releaseStartUpMemoryOnceReady } from './start-up-memory.js';
 describe('releaseStartUpMemoryOnceReady', () => {
   afterEach(() => jest.restoreAllMocks());
 
-  it('runs one memory-reducing collection once the catalogue is first fresh, and leaves no gc global behind', async () => {
+  it('runs one memory-reducing collection once the catalogue is first fresh, and adds no gc global', async () => {
+    // Another suite in the same jest worker may have left --expose-gc set (its contexts then have
+    // a gc): what counts is that this call changes nothing.
+    const hadGc = 'gc' in globalThis;
     let endStartUp!: () => void;
     const startedUp = new Promise<void>((resolve) => (endStartUp = resolve));
     const catalogue = { firstFresh: () => startedUp } as unknown as LiveCatalogue;
@@ -24,6 +27,6 @@ describe('releaseStartUpMemoryOnceReady', () => {
       rssBeforeMb: expect.any(Number),
       rssAfterMb: expect.any(Number),
     });
-    expect('gc' in globalThis).toBe(false);
+    expect('gc' in globalThis).toBe(hadGc);
   });
 });
