@@ -53,13 +53,20 @@ export class ThreadedCopier implements ImageCopier {
         reject: (error) => (settle(), reject(error)),
         onProgress: options.onProgress,
       });
-      this.send(worker, {
-        type: 'copy',
-        id,
-        source: endMessage(source),
-        target: endMessage(target),
-        platforms: options.platforms,
-      });
+      try {
+        this.send(worker, {
+          type: 'copy',
+          id,
+          source: endMessage(source),
+          target: endMessage(target),
+          platforms: options.platforms,
+        });
+      } catch (error) {
+        // Nothing reached the thread (a value it cannot receive): no answer will come for this id.
+        this.pending.delete(id);
+        settle();
+        reject(error as Error);
+      }
     });
   }
 
