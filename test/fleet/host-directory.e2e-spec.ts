@@ -37,8 +37,8 @@ describe('RedisHostDirectory', () => {
 
   it('registers hosts and lists them by name, with what they registered', async () => {
     const at = new Date('2026-12-02T10:00:00.000Z');
-    await directory.register(registration('edge-2', { region: 'eu' }), at);
-    await directory.register(registration('build-1', { role: 'build' }), at);
+    await directory.register(registration('edge-2', { region: 'eu' }), { engineReachable: true, at });
+    await directory.register(registration('build-1', { role: 'build' }), { engineReachable: true, at });
     const hosts = await directory.list();
     expect(hosts.map((host) => host.name)).toEqual(['build-1', 'edge-2']);
     expect(hosts[1]).toEqual({
@@ -61,7 +61,9 @@ describe('RedisHostDirectory', () => {
   });
 
   it('refuses a name that could widen a key pattern, before Redis is asked', async () => {
-    await expect(directory.register(registration('a*'), new Date())).rejects.toMatchObject({
+    await expect(
+      directory.register(registration('a*'), { engineReachable: true, at: new Date() }),
+    ).rejects.toMatchObject({
       code: 'BAD_USER_INPUT',
     });
     await expect(directory.get('{host:x}')).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });

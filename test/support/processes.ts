@@ -9,13 +9,14 @@ import { TEST_TOKENS, type ApiUnderTest } from './api-under-test.js';
 /** The built entry points, relative to the repository root (jest's working directory). */
 export const API_SCRIPT = 'dist/apps/api/src/main.js';
 export const WORKER_SCRIPT = 'dist/apps/worker/src/main.js';
+export const AGENT_SCRIPT = 'dist/apps/agent/src/main.js';
 
 /**
- * Builds `dist/` (`npm run build`, as the run-modes test does) unless both entry points are
+ * Builds `dist/` (`npm run build`, as the run-modes test does) unless every entry point is
  * newer than every source file they are compiled from. Answers whether it built.
  */
 export function ensureBuilt(): boolean {
-  const outputs = [API_SCRIPT, WORKER_SCRIPT];
+  const outputs = [API_SCRIPT, WORKER_SCRIPT, AGENT_SCRIPT];
   if (outputs.every(existsSync)) {
     const built = Math.min(...outputs.map((file) => statSync(file).mtimeMs));
     const sources = [

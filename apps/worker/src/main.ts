@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfigOrExit } from '#libs/config';
-import { PinoNestLogger } from '#libs/logging';
+import { PinoNestLogger, redactedRedisUrl } from '#libs/logging';
 import { WorkerModule } from './worker.module.js';
 
 /** A standalone worker: run as many as needed against one Redis; the api then sets WORKER_EMBEDDED=false. */
@@ -13,16 +13,9 @@ async function main(): Promise<void> {
   app.enableShutdownHooks();
   new Logger('Stevedore').log({
     message: 'worker running',
-    redis: redactUrl(config.redis.url),
+    redis: redactedRedisUrl(config.redis.url),
     docker: config.docker.description,
   });
-}
-
-/** A Redis URL may carry a password: never log it. */
-function redactUrl(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
 }
 
 await main();

@@ -50,6 +50,8 @@ export class CatalogueSnapshot {
   readonly layersByChainId: ReadonlyMap<string, LayerRecord>;
   readonly diskUsage: DiskUsageRecord;
   readonly takenAt: Date;
+  /** What it was built from: what an agent publishes, so a replica builds the same snapshot. */
+  readonly sources: SnapshotSources;
 
   /** `docker image ls`: filtered, ordered, one page. */
   search(query: ImageQuery): Page<ImageRecord> {
@@ -78,6 +80,7 @@ export class CatalogueSnapshot {
 
   constructor(sources: SnapshotSources) {
     this.takenAt = sources.takenAt;
+    this.sources = sources;
     const summaries = sources.summaries.filter((summary) => sources.factsById.has(summary.id));
     const parents = new Set(summaries.map((summary) => summary.parentId).filter(Boolean));
     const isIntermediate = (summary: EngineImageSummary) =>

@@ -23,6 +23,12 @@ export interface CatalogueImageEvent {
   readonly time: Date;
 }
 
+/** A successful sync: its snapshot and the image events that it is the first to show. */
+export interface CatalogueSync {
+  readonly snapshot: CatalogueSnapshot;
+  readonly events: readonly CatalogueImageEvent[];
+}
+
 export interface CatalogueStatus {
   /** Following the daemon's events with a successful sync since: reads need no daemon call. */
   readonly fresh: boolean;
@@ -62,6 +68,7 @@ export class LiveCatalogue implements OnApplicationBootstrap, OnApplicationShutd
   private readonly fetchLimit = pLimit(FETCH_CONCURRENCY);
   private readonly stopping = new AbortController();
   private readonly listeners = new Set<(event: CatalogueImageEvent) => void>();
+  private readonly syncListeners = new Set<(synced: CatalogueSync) => void>();
   private snapshot: CatalogueSnapshot | null = null;
   /** The event stream is open. */
   private following = false;
@@ -104,6 +111,7 @@ export class LiveCatalogue implements OnApplicationBootstrap, OnApplicationShutd
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     if (this.debounceTimer) clearTimeout(this.debounceTimer);
     this.listeners.clear();
+    this.syncListeners.clear();
   }
 
   /** The current snapshot; syncs first when the catalogue is stale (rejects with DOCKER_UNAVAILABLE). */
@@ -199,6 +207,15 @@ export class LiveCatalogue implements OnApplicationBootstrap, OnApplicationShutd
   onImageEvent(listener: (event: CatalogueImageEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Calls `listener` after each successful sync with its snapshot and the image events it shows
+   * (an agent publishes both); returns the unsubscribe.
+   */
+  onSynced(listener: (synced: CatalogueSync) => void): () => void {
+    this.syncListeners.add(listener);
+    return () => this.syncListeners.delete(listener);
   }
 
   private startSync(): Promise<CatalogueSnapshot> {
@@ -343,16 +360,21 @@ export class LiveCatalogue implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private publish(events: readonly EngineEvent[], snapshot: CatalogueSnapshot | null): void {
-    if (this.listeners.size === 0) return;
-    for (const event of events) {
-      const published = toImageEvent(event, snapshot);
-      for (const listener of this.listeners) {
-        try {
-          listener(published);
-        } catch (error) {
-          this.logger.error({ message: 'image event listener failed', error: String(error) });
-        }
-      }
+    if (this.listeners.size === 0 && (this.syncListeners.size === 0 || !snapshot)) return;
+    const published = events.map((event) => toImageEvent(event, snapshot));
+    for (const event of published) {
+      for (const listener of this.listeners) this.tell(() => listener(event));
+    }
+    if (!snapshot) return;
+    for (const listener of this.syncListeners) this.tell(() => listener({ snapshot, events: published }));
+  }
+
+  /** A listener's failure is its own: it must not fail the sync or starve the other listeners. */
+  private tell(call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      this.logger.error({ message: 'catalogue listener failed', error: String(error) });
     }
   }
 }

@@ -136,6 +136,36 @@ describe('loadConfig', () => {
     expect(problemsOf({ EXPORT_ROLE: 'admin' })).toEqual(['EXPORT_ROLE: must be read or write']);
   });
 
+  it('reads the fleet settings: host name and labels, heartbeat and deadline, key prefix', () => {
+    const config = loadConfig({
+      STEVEDORE_HOST_NAME: 'edge-1',
+      STEVEDORE_HOST_LABELS: 'region=eu, role=edge,gpu',
+      FLEET_HEARTBEAT_SECONDS: '2',
+      FLEET_OFFLINE_SECONDS: '10',
+      FLEET_KEY_PREFIX: 'fleet-b',
+    });
+    expect(config.fleet).toEqual({
+      hostName: 'edge-1',
+      hostLabels: { region: 'eu', role: 'edge', gpu: '' },
+      heartbeatMs: 2_000,
+      offlineAfterMs: 10_000,
+      keyPrefix: 'fleet-b',
+    });
+    // Without a name, the machine's, made fit for one.
+    expect(loadConfig({}).fleet.hostName).toMatch(/^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/);
+    expect(loadConfig({}).fleet).toMatchObject({ heartbeatMs: 5_000, offlineAfterMs: 30_000 });
+  });
+
+  it('refuses labels that are not key=value, and a deadline within one heartbeat', () => {
+    expect(problemsOf({ STEVEDORE_HOST_LABELS: 'a=1,=2' })).toEqual([
+      'STEVEDORE_HOST_LABELS: "=2" is not key=value with a plain key',
+    ]);
+    expect(problemsOf({ FLEET_HEARTBEAT_SECONDS: '10', FLEET_OFFLINE_SECONDS: '10' })).toEqual([
+      'FLEET_OFFLINE_SECONDS: must be longer than FLEET_HEARTBEAT_SECONDS',
+    ]);
+    expect(problemsOf({ FLEET_KEY_PREFIX: 'a:{b}' })).toHaveLength(1);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ DOCKER_HOST: '', PORT: '' }).http.port).toBe(3000);
   });

@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { ConfigurationError } from './configuration-error.js';
 import { environmentSchema, type LogLevel } from './config.schema.js';
 import { parseDockerHost, type DockerConnection } from './docker-host.js';
@@ -93,6 +93,17 @@ export interface StevedoreConfig {
   readonly audit: { readonly maxEntries: number };
   /** The live catalogue's safety-net resync period; events keep it current in between. */
   readonly catalogue: { readonly resyncMs: number };
+  /** This host in the fleet (what its agent registers) and the fleet's timing. */
+  readonly fleet: {
+    /** Checked against the host name grammar where it is used (libs/fleet). */
+    readonly hostName: string;
+    readonly hostLabels: Readonly<Record<string, string>>;
+    readonly heartbeatMs: number;
+    /** An agent not heard from for this long makes its host OFFLINE; must exceed the heartbeat. */
+    readonly offlineAfterMs: number;
+    /** Every fleet key starts with it (a second fleet, or a test, on the same Redis uses another). */
+    readonly keyPrefix: string;
+  };
   readonly logLevel: LogLevel;
   /** auto: human-readable lines when stdout is a terminal, JSON lines otherwise. */
   readonly logFormat: 'json' | 'pretty' | 'auto';
@@ -120,7 +131,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StevedoreConfi
   );
   const { tokens: apiTokens, problems: tokenProblems } = parseApiTokens(vars.STEVEDORE_API_TOKENS ?? '');
   problems.push(...tokenProblems);
-  if (problems.length > 0 || !docker || !apiTokens) throw new ConfigurationError(problems);
+  const hostLabels = collect(problems, () => parseHostLabels(vars.STEVEDORE_HOST_LABELS ?? ''));
+  if (vars.FLEET_OFFLINE_SECONDS <= vars.FLEET_HEARTBEAT_SECONDS) {
+    problems.push('FLEET_OFFLINE_SECONDS: must be longer than FLEET_HEARTBEAT_SECONDS');
+  }
+  if (problems.length > 0 || !docker || !apiTokens || !hostLabels) throw new ConfigurationError(problems);
 
   return {
     docker,
@@ -175,10 +190,44 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StevedoreConfi
     },
     audit: { maxEntries: vars.AUDIT_MAX_ENTRIES },
     catalogue: { resyncMs: vars.CATALOGUE_RESYNC_SECONDS * 1000 },
+    fleet: {
+      hostName: vars.STEVEDORE_HOST_NAME ?? hostNameOfMachine(),
+      hostLabels,
+      heartbeatMs: vars.FLEET_HEARTBEAT_SECONDS * 1000,
+      offlineAfterMs: vars.FLEET_OFFLINE_SECONDS * 1000,
+      keyPrefix: vars.FLEET_KEY_PREFIX,
+    },
     logLevel: vars.LOG_LEVEL,
     logFormat: vars.LOG_FORMAT,
     stateDir: vars.STEVEDORE_STATE_DIR,
   };
+}
+
+/** `key=value` pairs, comma-separated, as `docker --label` takes them one by one. */
+function parseHostLabels(value: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of listOf(value)) {
+    const at = pair.indexOf('=');
+    const key = at < 0 ? pair : pair.slice(0, at).trim();
+    if (!/^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/.test(key)) {
+      throw new ConfigurationError([
+        `STEVEDORE_HOST_LABELS: ${JSON.stringify(pair)} is not key=value with a plain key`,
+      ]);
+    }
+    labels[key] = at < 0 ? '' : pair.slice(at + 1).trim();
+  }
+  return labels;
+}
+
+/** The machine's name, made into a host name (lowercase; other characters become '-'). */
+function hostNameOfMachine(): string {
+  const name = hostname()
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '')
+    .slice(0, 63)
+    .replace(/[^a-z0-9]+$/, '');
+  return name || 'local';
 }
 
 /** An empty variable (`FOO=`) means "not set", as the Docker CLI treats DOCKER_HOST. */

@@ -13,6 +13,8 @@ export interface DockerEngine {
   searchImages(term: string, options: EngineSearchOptions): Promise<EngineSearchResult[]>;
   /** `GET /version`: the platform the daemon pulls for (`linux`, `amd64`). */
   platform(): Promise<{ readonly os: string; readonly architecture: string }>;
+  /** `GET /version` and `GET /info`: what an agent registers for its host. */
+  describe(): Promise<EngineDescription>;
   /** `GET /images/json`: with `all`, intermediate images too (`docker image ls -a`). */
   listImages(options?: { all?: boolean }): Promise<EngineImageSummary[]>;
   /** `GET /images/{name}/json`: rejects with ImageNotFoundError when the daemon has no such image. */
@@ -51,6 +53,16 @@ export interface DockerEngine {
   exportImages(names: readonly string[], signal: AbortSignal): Promise<NodeJS.ReadableStream>;
   /** `POST /images/load`, as `docker image load`: the daemon's progress lines, as for a pull. */
   loadImages(archive: NodeJS.ReadableStream, signal: AbortSignal): Promise<AsyncIterable<string>>;
+}
+
+/** What the engine of a host says of itself. */
+export interface EngineDescription {
+  readonly version: string;
+  readonly apiVersion: string;
+  readonly os: string;
+  readonly architecture: string;
+  readonly cpus: number | null;
+  readonly memoryBytes: number | null;
 }
 
 export interface EngineRemoval {

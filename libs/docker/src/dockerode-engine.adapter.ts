@@ -9,6 +9,7 @@ import type {
   EngineSearchResult,
   DockerEngine,
   EngineContainerSummary,
+  EngineDescription,
   EngineEvent,
   EngineHistoryEntry,
   EngineImageConfig,
@@ -76,6 +77,30 @@ export class DockerodeEngine implements DockerEngine {
     try {
       const version = (await this.docker.version()) as { Os?: string; Arch?: string };
       return { os: version.Os ?? 'linux', architecture: version.Arch ?? 'amd64' };
+    } catch (error) {
+      throw toEngineError(error);
+    }
+  }
+
+  async describe(): Promise<EngineDescription> {
+    try {
+      const [version, info] = await Promise.all([
+        this.docker.version() as Promise<{
+          Version?: string;
+          ApiVersion?: string;
+          Os?: string;
+          Arch?: string;
+        }>,
+        this.docker.info() as Promise<{ NCPU?: number; MemTotal?: number }>,
+      ]);
+      return {
+        version: version.Version ?? '',
+        apiVersion: version.ApiVersion ?? '',
+        os: version.Os ?? 'linux',
+        architecture: version.Arch ?? 'amd64',
+        cpus: typeof info.NCPU === 'number' ? info.NCPU : null,
+        memoryBytes: typeof info.MemTotal === 'number' ? info.MemTotal : null,
+      };
     } catch (error) {
       throw toEngineError(error);
     }

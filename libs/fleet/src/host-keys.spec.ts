@@ -21,6 +21,21 @@ describe('FleetKeys', () => {
     expect(keys.hostOfRecord('stevedore:registries')).toBeNull();
     expect(keys.hostOfRecord('other:{host:a}:record')).toBeNull();
   });
+
+  it('names each host a changes channel, all of them matched by one pattern', () => {
+    expect(keys.hostChanges('edge-1')).toBe('stevedore:{host:edge-1}:changes');
+    expect(keys.changesPattern()).toBe('stevedore:{host:*}:changes');
+    expect(keys.hostOfChanges(keys.hostChanges('edge-1'))).toBe('edge-1');
+    expect(keys.hostOfChanges(keys.hostRecord('edge-1'))).toBeNull();
+    // PSUBSCRIBE's * spans anything: a channel that is no host's yields no host.
+    expect(keys.hostOfChanges('stevedore:{host:a}:x:{host:b}:changes')).toBeNull();
+  });
+
+  it('keeps the catalogue and the image facts under the host pattern', () => {
+    for (const key of [keys.hostCatalogue('a'), keys.hostImageFacts('a'), keys.hostChanges('a')]) {
+      expect(key.startsWith('stevedore:{host:a}:')).toBe(true);
+    }
+  });
 });
 
 describe('parseHostName', () => {

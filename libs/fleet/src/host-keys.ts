@@ -23,10 +23,32 @@ export class FleetKeys {
 
   /** The host's name in one of its record keys, or null for any other key. */
   hostOfRecord(key: string): string | null {
-    const start = `${this.prefix}:{host:`;
-    const end = '}:record';
-    if (!key.startsWith(start) || !key.endsWith(end)) return null;
-    return key.slice(start.length, key.length - end.length);
+    return this.hostIn(key, ':record');
+  }
+
+  /** Hash: the host's published catalogue, `version` and `state` (see catalogue-wire.ts). */
+  hostCatalogue(name: string): string {
+    return `${this.hostScope(name)}:catalogue`;
+  }
+
+  /** Hash: image id → what never changes of that image (inspect, history, layers), as JSON. */
+  hostImageFacts(name: string): string {
+    return `${this.hostScope(name)}:facts`;
+  }
+
+  /** Pub/sub channel: a notice per published catalogue version. */
+  hostChanges(name: string): string {
+    return `${this.hostScope(name)}:changes`;
+  }
+
+  /** The PSUBSCRIBE pattern of every host's changes channel. */
+  changesPattern(): string {
+    return `${this.prefix}:{host:*}:changes`;
+  }
+
+  /** The host's name in one of its changes channels, or null for any other channel. */
+  hostOfChanges(channel: string): string | null {
+    return this.hostIn(channel, ':changes');
   }
 
   /** The ACL key pattern that covers every key of one host (its record, queue, catalogue). */
@@ -37,6 +59,14 @@ export class FleetKeys {
   /** BullMQ's prefix for the host's own queue (so its keys fall under hostKeyPattern). */
   hostQueuePrefix(name: string): string {
     return this.hostScope(name);
+  }
+
+  private hostIn(keyOrChannel: string, suffix: string): string | null {
+    const start = `${this.prefix}:{host:`;
+    const end = `}${suffix}`;
+    if (!keyOrChannel.startsWith(start) || !keyOrChannel.endsWith(end)) return null;
+    const name = keyOrChannel.slice(start.length, keyOrChannel.length - end.length);
+    return /^[a-z0-9._-]+$/.test(name) ? name : null;
   }
 
   private hostScope(name: string): string {

@@ -1,12 +1,7 @@
-/** What the engine of a host says of itself (`GET /info`, `GET /version`). */
-export interface EngineInfo {
-  readonly version: string;
-  readonly apiVersion: string;
-  readonly os: string;
-  readonly architecture: string;
-  readonly cpus: number | null;
-  readonly memoryBytes: number | null;
-}
+import type { EngineDescription } from '#libs/docker';
+
+/** What the engine of a host says of itself (`GET /version`, `GET /info`). */
+export type EngineInfo = EngineDescription;
 
 /** What an agent registers for its host; labels are `key=value` strings, as `docker --label` takes. */
 export interface HostRegistration {

@@ -23,7 +23,10 @@ export class RedisHostDirectory implements HostDirectory {
     this.redis.on('error', () => undefined);
   }
 
-  async register(host: HostRegistration, at: Date): Promise<void> {
+  async register(
+    host: HostRegistration,
+    { engineReachable, at }: { engineReachable: boolean; at: Date },
+  ): Promise<void> {
     const key = this.keys.hostRecord(parseHostName(host.name));
     await this.guard(() =>
       this.redis.hset(key, {
@@ -33,7 +36,7 @@ export class RedisHostDirectory implements HostDirectory {
         agentVersion: host.agentVersion,
         registeredAt: at.toISOString(),
         lastHeartbeatAt: at.toISOString(),
-        engineReachable: host.engine ? '1' : '0',
+        engineReachable: engineReachable ? '1' : '0',
       }),
     );
   }

@@ -7,6 +7,7 @@ import { DockerUnavailableError, ImageNotFoundError } from '#libs/errors';
 import type {
   DockerEngineReads,
   EngineContainerSummary,
+  EngineDescription,
   EngineEvent,
   EngineHistoryEntry,
   EngineImageDetails,
@@ -277,6 +278,18 @@ export class FakeDockerEngine implements DockerEngineReads {
 
   async platform(): Promise<{ os: string; architecture: string }> {
     return { os: 'linux', architecture: 'amd64' };
+  }
+
+  async describe(): Promise<EngineDescription> {
+    this.ensureAvailable();
+    return {
+      version: '28.0.0',
+      apiVersion: '1.48',
+      os: 'linux',
+      architecture: 'amd64',
+      cpus: 4,
+      memoryBytes: 8 * 1024 ** 3,
+    };
   }
 
   async ping(): Promise<void> {

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { CatalogueModule } from '#libs/catalogue';
+import { FleetStoreModule } from '../fleet-store.module.js';
+import { HostAgent } from './host-agent.js';
+
+/**
+ * The agent of this process's Docker host: what `apps/agent` runs, and what the api runs in-process
+ * for its local daemon. Needs ConfigModule and DockerModule (both global).
+ */
+@Module({
+  imports: [CatalogueModule, FleetStoreModule],
+  providers: [HostAgent],
+  exports: [HostAgent],
+})
+export class HostAgentModule {}

@@ -1,0 +1,46 @@
+import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
+import { HOST_CATALOGUE_STORE, type HostCatalogueStore } from './catalogue/host-catalogue-store.port.js';
+import { RedisHostCatalogueStore } from './catalogue/redis-host-catalogue-store.adapter.js';
+import { HOST_DIRECTORY, type HostDirectory } from './host-directory.port.js';
+import { FleetKeys } from './host-keys.js';
+import { RedisHostDirectory } from './redis-host-directory.adapter.js';
+
+/** Closes the fleet's Redis connections last, once the services that use them have stopped. */
+@Injectable()
+class FleetStoreCloser implements OnApplicationShutdown {
+  constructor(
+    @Inject(HOST_DIRECTORY) private readonly directory: HostDirectory,
+    @Inject(HOST_CATALOGUE_STORE) private readonly catalogues: HostCatalogueStore,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([this.directory.close(), this.catalogues.close()]);
+  }
+}
+
+/** The fleet's shared state on Redis: the host directory and the hosts' catalogues. Needs ConfigModule. */
+@Module({
+  providers: [
+    {
+      provide: FleetKeys,
+      inject: [STEVEDORE_CONFIG],
+      useFactory: (config: StevedoreConfig) => new FleetKeys(config.fleet.keyPrefix),
+    },
+    {
+      provide: HOST_DIRECTORY,
+      inject: [STEVEDORE_CONFIG, FleetKeys],
+      useFactory: (config: StevedoreConfig, keys: FleetKeys) =>
+        new RedisHostDirectory(config.redis.url, keys),
+    },
+    {
+      provide: HOST_CATALOGUE_STORE,
+      inject: [STEVEDORE_CONFIG, FleetKeys],
+      useFactory: (config: StevedoreConfig, keys: FleetKeys) =>
+        new RedisHostCatalogueStore(config.redis.url, keys),
+    },
+    FleetStoreCloser,
+  ],
+  exports: [FleetKeys, HOST_DIRECTORY, HOST_CATALOGUE_STORE],
+})
+export class FleetStoreModule {}
