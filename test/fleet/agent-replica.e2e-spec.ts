@@ -109,7 +109,9 @@ describe('an agent and the api replica of its catalogue', () => {
     await until('the tag event', () =>
       events.some((event) => event.action === 'tag' && !!event.ref?.includes(repository)),
     );
-    expect(events.find((event) => event.action === 'tag')).toMatchObject({ imageId: env.fixtures.images.appA.id });
+    expect(events.find((event) => event.action === 'tag')).toMatchObject({
+      imageId: env.fixtures.images.appA.id,
+    });
 
     await runDocker(env, ['image', 'rm', `${repository}:v1`]);
     await until('the untag', () => replicas.get(HOST)!.snapshot.find(`${repository}:v1`) === null);

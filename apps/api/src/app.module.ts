@@ -17,6 +17,7 @@ import { currentRequestId } from './errors/request-id.js';
 import { graphqlOptions } from './graphql/graphql.options.js';
 import { GraphqlIdeModule } from './graphql/ide/graphql-ide.module.js';
 import { WebSocketGateModule } from './graphql/websocket-gate.module.js';
+import { FleetApiModule } from './fleet/fleet-api.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ImagesModule } from './images/images.module.js';
 import { JobsApiModule } from './jobs/jobs.module.js';
@@ -59,6 +60,7 @@ export class AppModule {
         }),
         // graphql-ws on /graphql, behind the gate (Mercurius serves HTTP only).
         WebSocketGateModule,
+        FleetApiModule.forRoot(config),
         ImagesModule,
         JobsApiModule,
         AuditApiModule,

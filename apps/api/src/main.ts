@@ -88,6 +88,8 @@ function replicaEnv(config: StevedoreConfig, tokens: readonly ApiToken[]): NodeJ
     REDIS_URL: config.redis.url,
     STEVEDORE_API_TOKENS: tokens.map(({ role, token }) => `${role}:${token}`).join(','),
     WORKER_EMBEDDED: 'false',
+    // One agent per host: the first process's publishes it.
+    AGENT_EMBEDDED: 'false',
     API_PROCESSES: '1',
   };
 }

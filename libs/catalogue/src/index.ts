@@ -3,6 +3,7 @@ export type { ImageQuery, TaggedImage } from './catalogue-queries.js';
 export * from './catalogue-snapshot.js';
 export * from './catalogue.module.js';
 export * from './glob.js';
+export * from './host-catalogue.js';
 export * from './image-filter.js';
 export * from './image-order.js';
 export * from './image-record.js';

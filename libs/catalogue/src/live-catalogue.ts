@@ -12,6 +12,7 @@ import { DOCKER_ENGINE, type DockerEngineReads, type EngineEvent } from '#libs/d
 import { ImageNotFoundError } from '#libs/errors';
 import { findImage } from './catalogue-queries.js';
 import { CatalogueSnapshot, type ImageFacts } from './catalogue-snapshot.js';
+import type { HostCatalogue } from './host-catalogue.js';
 import { historyLayersOf, imageLayersOf } from './layer-chain.js';
 
 /** An image event of the daemon, published once the catalogue shows its effect. */
@@ -62,7 +63,7 @@ const CONTAINER_ACTIONS = new Set(['create', 'destroy', 'commit']);
  * syncs first, so it gets current data or DOCKER_UNAVAILABLE, never stale data shown as fresh.
  */
 @Injectable()
-export class LiveCatalogue implements OnApplicationBootstrap, OnApplicationShutdown {
+export class LiveCatalogue implements HostCatalogue, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(LiveCatalogue.name);
   private readonly factsById = new Map<string, Promise<ImageFacts>>();
   private readonly fetchLimit = pLimit(FETCH_CONCURRENCY);

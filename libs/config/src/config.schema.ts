@@ -92,10 +92,12 @@ export const environmentSchema = z.object({
     .min(5, 'must be at least 5')
     .max(86_400, 'must be at most 86400')
     .default(300),
+  AGENT_EMBEDDED: booleanString.default(true),
   STEVEDORE_HOST_NAME: z.string().min(1).optional(),
   STEVEDORE_HOST_LABELS: z.string().optional(),
   FLEET_HEARTBEAT_SECONDS: wholeNumber(1, 3_600).default(5),
   FLEET_OFFLINE_SECONDS: wholeNumber(2, 86_400).default(30),
+  FLEET_REQUEST_TIMEOUT_SECONDS: wholeNumber(1, 3_600).default(60),
   FLEET_KEY_PREFIX: z
     .string()
     .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must be lowercase letters, digits, ".", "_" or "-"')

@@ -145,10 +145,12 @@ describe('loadConfig', () => {
       FLEET_KEY_PREFIX: 'fleet-b',
     });
     expect(config.fleet).toEqual({
+      agentEmbedded: true,
       hostName: 'edge-1',
       hostLabels: { region: 'eu', role: 'edge', gpu: '' },
       heartbeatMs: 2_000,
       offlineAfterMs: 10_000,
+      requestTimeoutMs: 60_000,
       keyPrefix: 'fleet-b',
     });
     // Without a name, the machine's, made fit for one.

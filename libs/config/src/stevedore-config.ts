@@ -95,12 +95,16 @@ export interface StevedoreConfig {
   readonly catalogue: { readonly resyncMs: number };
   /** This host in the fleet (what its agent registers) and the fleet's timing. */
   readonly fleet: {
+    /** The api runs the agent of its own daemon in-process (AGENT_EMBEDDED, default true). */
+    readonly agentEmbedded: boolean;
     /** Checked against the host name grammar where it is used (libs/fleet). */
     readonly hostName: string;
     readonly hostLabels: Readonly<Record<string, string>>;
     readonly heartbeatMs: number;
     /** An agent not heard from for this long makes its host OFFLINE; must exceed the heartbeat. */
     readonly offlineAfterMs: number;
+    /** How long a change asked of another host's agent may take, answer and replica update included. */
+    readonly requestTimeoutMs: number;
     /** Every fleet key starts with it (a second fleet, or a test, on the same Redis uses another). */
     readonly keyPrefix: string;
   };
@@ -191,10 +195,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StevedoreConfi
     audit: { maxEntries: vars.AUDIT_MAX_ENTRIES },
     catalogue: { resyncMs: vars.CATALOGUE_RESYNC_SECONDS * 1000 },
     fleet: {
+      agentEmbedded: vars.AGENT_EMBEDDED,
       hostName: vars.STEVEDORE_HOST_NAME ?? hostNameOfMachine(),
       hostLabels,
       heartbeatMs: vars.FLEET_HEARTBEAT_SECONDS * 1000,
       offlineAfterMs: vars.FLEET_OFFLINE_SECONDS * 1000,
+      requestTimeoutMs: vars.FLEET_REQUEST_TIMEOUT_SECONDS * 1000,
       keyPrefix: vars.FLEET_KEY_PREFIX,
     },
     logLevel: vars.LOG_LEVEL,

@@ -93,6 +93,13 @@ export class QueueUnavailableError extends DomainError {
   }
 }
 
+/** A fleet host whose agent is away past its deadline: work for it is refused or has failed. */
+export class HostOfflineError extends DomainError {
+  constructor(host: string, detail: string) {
+    super('HOST_OFFLINE', `Host ${host} is offline: ${detail}.`);
+  }
+}
+
 export class JobNotFoundError extends DomainError {
   constructor(readonly jobId: string) {
     super('JOB_NOT_FOUND', `No job has the id ${JSON.stringify(jobId.slice(0, 80))}.`);

@@ -20,6 +20,7 @@ export const ERROR_HTTP_STATUS = {
   QUEUE_UNAVAILABLE: 503,
   QUERY_TOO_COMPLEX: 400,
   RATE_LIMITED: 429,
+  HOST_OFFLINE: 503,
   UNSUPPORTED: 501,
   INTERNAL: 500,
 } as const satisfies Record<string, number>;

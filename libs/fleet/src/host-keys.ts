@@ -51,6 +51,26 @@ export class FleetKeys {
     return this.hostIn(channel, ':changes');
   }
 
+  /** List: requests to the host's agent (changes to its images), newest first. */
+  hostRequests(name: string): string {
+    return `${this.hostScope(name)}:requests`;
+  }
+
+  /** Pub/sub channel: the agent's answers to its requests. */
+  hostAnswers(name: string): string {
+    return `${this.hostScope(name)}:answers`;
+  }
+
+  /** The PSUBSCRIBE pattern of every host's answers channel. */
+  answersPattern(): string {
+    return `${this.prefix}:{host:*}:answers`;
+  }
+
+  /** The host's name in one of its answers channels, or null for any other channel. */
+  hostOfAnswers(channel: string): string | null {
+    return this.hostIn(channel, ':answers');
+  }
+
   /** The ACL key pattern that covers every key of one host (its record, queue, catalogue). */
   hostKeyPattern(name: string): string {
     return `${this.hostScope(name)}:*`;

@@ -1,3 +1,4 @@
+import { ConfigurationError, type StevedoreConfig } from '#libs/config';
 import { BadUserInputError } from '#libs/errors';
 
 /** A host's name: what an agent registers as, and what `host:` arguments name. */
@@ -15,4 +16,13 @@ export function parseHostName(input: string): string {
     );
   }
   return input;
+}
+
+/** This process's host name (STEVEDORE_HOST_NAME, or the machine's); a bad one is a configuration error. */
+export function configuredHostName(config: Pick<StevedoreConfig, 'fleet'>): string {
+  try {
+    return parseHostName(config.fleet.hostName);
+  } catch (error) {
+    throw new ConfigurationError([`STEVEDORE_HOST_NAME: ${(error as Error).message}`]);
+  }
 }

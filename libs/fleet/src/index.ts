@@ -12,3 +12,7 @@ export * from './host-name.js';
 export * from './host-record.js';
 export * from './host-status.js';
 export * from './redis-host-directory.adapter.js';
+export * from './catalogue/replica-host-catalogue.js';
+export * from './host-roster.js';
+export * from './requests/host-requests.port.js';
+export * from './requests/redis-host-requests.adapter.js';

@@ -2,6 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { GraphQLSchemaBuilderModule, GraphQLSchemaFactory } from '@nestjs/graphql';
 import { printSchema, lexicographicSortSchema, type GraphQLSchema } from 'graphql';
 import { AuditResolver } from '../audit/audit.resolver.js';
+import { FleetResolver } from '../fleet/fleet.resolver.js';
 import { ImageChangesResolver } from '../images/image-changes.resolver.js';
 import { ImageEventsResolver } from '../images/image-events.resolver.js';
 import { ImagesResolver } from '../images/images.resolver.js';
@@ -26,6 +27,7 @@ export const GRAPHQL_RESOLVERS = [
   RepositoryResolver,
   RemoteTagResolver,
   ImageUpdatesResolver,
+  FleetResolver,
 ];
 
 /** The code-first schema, built without starting the service (no Docker, no Redis). */

@@ -1,5 +1,6 @@
 import { Args, Mutation, Resolver } from '@nestjs/graphql';
-import { ImageChangesService } from './image-changes.service.js';
+import { HostArg } from '../fleet/host.arg.js';
+import { HostImageChanges } from './host-image-changes.js';
 import { PruneImagesArgs, RemoveImageArgs } from './dto/image-change.args.js';
 import { PruneReport, RemovalReport } from './models/change-report.model.js';
 import { toImage, toTag } from './models/image.mapper.js';
@@ -10,30 +11,34 @@ import { pruneImages, removeImage, tagImage, untagImage } from './image.operatio
 /** Changes to the local image cache (their declarations: image.operations.ts). */
 @Resolver()
 export class ImageChangesResolver {
-  constructor(private readonly changes: ImageChangesService) {}
+  constructor(private readonly changes: HostImageChanges) {}
 
   @Mutation(() => Tag, { description: tagImage.description })
   @Serves(tagImage)
-  async tagImage(@Args('source') source: string, @Args('target') target: string): Promise<Tag> {
-    const { tag, image } = await this.changes.tag(source, target);
-    return toTag(tag, toImage(image));
+  async tagImage(
+    @Args('source') source: string,
+    @Args('target') target: string,
+    @HostArg() host?: string | null,
+  ): Promise<Tag> {
+    const tagged = await this.changes.tag(host, source, target);
+    return toTag(tagged.tag, toImage(tagged.image, tagged.host));
   }
 
   @Mutation(() => RemovalReport, { description: untagImage.description })
   @Serves(untagImage)
-  untagImage(@Args('ref') ref: string): Promise<RemovalReport> {
-    return this.changes.untag(ref);
+  untagImage(@Args('ref') ref: string, @HostArg() host?: string | null): Promise<RemovalReport> {
+    return this.changes.untag(host, ref);
   }
 
   @Mutation(() => RemovalReport, { description: removeImage.description })
   @Serves(removeImage)
-  removeImage(@Args() args: RemoveImageArgs): Promise<RemovalReport> {
-    return this.changes.remove(args.ref, args);
+  removeImage(@Args() args: RemoveImageArgs, @HostArg() host?: string | null): Promise<RemovalReport> {
+    return this.changes.remove(host, args.ref, args);
   }
 
   @Mutation(() => PruneReport, { description: pruneImages.description })
   @Serves(pruneImages)
-  pruneImages(@Args() args: PruneImagesArgs): Promise<PruneReport> {
-    return this.changes.prune(args);
+  pruneImages(@Args() args: PruneImagesArgs, @HostArg() host?: string | null): Promise<PruneReport> {
+    return this.changes.prune(host, args);
   }
 }

@@ -1,6 +1,15 @@
+import type { ErrorCode } from '#libs/errors';
 import { declareOperation } from '../operations/operation.js';
 
 /** What a caller can do with the images of the Docker host, whatever the transport. */
+
+/**
+ * Every one of them takes a host (see fleet.operations.ts): an unknown one, or none where there
+ * are several, is BAD_USER_INPUT; a host whose agent is away is HOST_OFFLINE.
+ */
+const hostErrors = (errors: readonly ErrorCode[]): ErrorCode[] => [
+  ...new Set<ErrorCode>([...errors, 'BAD_USER_INPUT', 'HOST_OFFLINE']),
+];
 
 const LOOKUP_ERRORS = [
   'INVALID_REFERENCE',
@@ -15,7 +24,7 @@ export const listImages = declareOperation({
   summary: 'Local images, like docker image ls',
   description:
     'Local images of the Docker host, like `docker image ls` (with `all: true`, like `docker image ls -a`).',
-  errors: ['BAD_USER_INPUT', 'DOCKER_UNAVAILABLE'],
+  errors: hostErrors(['BAD_USER_INPUT', 'DOCKER_UNAVAILABLE']),
 });
 
 export const inspectImage = declareOperation({
@@ -24,21 +33,21 @@ export const inspectImage = declareOperation({
   summary: 'One image, like docker image inspect',
   description:
     'One image by anything `docker image inspect` accepts: name[:tag], name@digest, full id, or a unique id prefix. Null when absent.',
-  errors: LOOKUP_ERRORS,
+  errors: hostErrors(LOOKUP_ERRORS),
 });
 
 export const imageHistory = declareOperation({
   name: 'imageHistory',
   effect: 'read',
   summary: 'Build history, newest first, like docker image history --no-trunc',
-  errors: LOOKUP_ERRORS,
+  errors: hostErrors(LOOKUP_ERRORS),
 });
 
 export const imageLayers = declareOperation({
   name: 'imageLayers',
   effect: 'read',
   summary: 'Read-only layers, base first, each with the local images sharing it',
-  errors: LOOKUP_ERRORS,
+  errors: hostErrors(LOOKUP_ERRORS),
 });
 
 export const listTags = declareOperation({
@@ -46,7 +55,7 @@ export const listTags = declareOperation({
   effect: 'read',
   summary: 'Local tags, optionally of one repository',
   description: 'Local tags, optionally of one repository (familiar or normalised name).',
-  errors: ['DOCKER_UNAVAILABLE'],
+  errors: hostErrors(['DOCKER_UNAVAILABLE']),
 });
 
 export const listLayers = declareOperation({
@@ -54,14 +63,14 @@ export const listLayers = declareOperation({
   effect: 'read',
   summary: 'Every layer on the host once, by chain id, with the images sharing it',
   description: 'Every layer on the host once, by chain id, with the images that share it.',
-  errors: ['BAD_USER_INPUT', 'DOCKER_UNAVAILABLE'],
+  errors: hostErrors(['BAD_USER_INPUT', 'DOCKER_UNAVAILABLE']),
 });
 
 export const inspectLayer = declareOperation({
   name: 'layer',
   effect: 'read',
   summary: 'One layer by chain id',
-  errors: ['IMAGE_NOT_FOUND', 'DOCKER_UNAVAILABLE'],
+  errors: hostErrors(['IMAGE_NOT_FOUND', 'DOCKER_UNAVAILABLE']),
 });
 
 export const diskUsage = declareOperation({
@@ -69,7 +78,7 @@ export const diskUsage = declareOperation({
   effect: 'read',
   summary: 'Like docker system df, for images',
   description: 'Like `docker system df` for images.',
-  errors: ['DOCKER_UNAVAILABLE'],
+  errors: hostErrors(['DOCKER_UNAVAILABLE']),
 });
 
 export const exportImages = declareOperation({
@@ -87,7 +96,7 @@ export const imageEvents = declareOperation({
   effect: 'read',
   summary: 'Image events of the Docker host',
   description: 'Image events of the Docker host (pull, push, tag, untag, delete, import, load).',
-  errors: [],
+  errors: hostErrors(['BAD_USER_INPUT']),
 });
 
 export const tagImage = declareOperation({
@@ -96,20 +105,26 @@ export const tagImage = declareOperation({
   summary: 'docker image tag {ref} {target}',
   description:
     '`docker image tag SOURCE TARGET`: adds a name to an image (renames it when the old tag is then removed).',
-  errors: [
+  errors: hostErrors([
     'INVALID_REFERENCE',
     'BAD_USER_INPUT',
     'IMAGE_NOT_FOUND',
     'AMBIGUOUS_REFERENCE',
     'DOCKER_UNAVAILABLE',
-  ],
+  ]),
 });
 
 export const renameImage = declareOperation({
   name: 'renameImage',
   effect: 'change',
   summary: 'Tag {ref} as {target}, then untag {ref}',
-  errors: ['INVALID_REFERENCE', 'BAD_USER_INPUT', 'IMAGE_NOT_FOUND', 'IMAGE_IN_USE', 'DOCKER_UNAVAILABLE'],
+  errors: hostErrors([
+    'INVALID_REFERENCE',
+    'BAD_USER_INPUT',
+    'IMAGE_NOT_FOUND',
+    'IMAGE_IN_USE',
+    'DOCKER_UNAVAILABLE',
+  ]),
 });
 
 export const untagImage = declareOperation({
@@ -117,7 +132,7 @@ export const untagImage = declareOperation({
   effect: 'change',
   summary: 'Remove one tag; the image stays while other tags or containers hold it',
   description: 'Removes one tag; the image stays while other tags or containers hold it.',
-  errors: ['INVALID_REFERENCE', 'IMAGE_NOT_FOUND', 'IMAGE_IN_USE', 'DOCKER_UNAVAILABLE'],
+  errors: hostErrors(['INVALID_REFERENCE', 'IMAGE_NOT_FOUND', 'IMAGE_IN_USE', 'DOCKER_UNAVAILABLE']),
 });
 
 export const removeImage = declareOperation({
@@ -126,14 +141,14 @@ export const removeImage = declareOperation({
   summary: 'docker image rm',
   description:
     '`docker image rm`. Without force an image used by a container, or one with several tags given by id, is refused with IMAGE_IN_USE / IMAGE_HAS_MULTIPLE_TAGS. removeContainers first removes the stopped containers that use it.',
-  errors: [
+  errors: hostErrors([
     'INVALID_REFERENCE',
     'IMAGE_NOT_FOUND',
     'AMBIGUOUS_REFERENCE',
     'IMAGE_IN_USE',
     'IMAGE_HAS_MULTIPLE_TAGS',
     'DOCKER_UNAVAILABLE',
-  ],
+  ]),
 });
 
 export const pruneImages = declareOperation({
@@ -142,5 +157,5 @@ export const pruneImages = declareOperation({
   summary: 'docker image prune [-a]; dryRun reports without deleting',
   description:
     '`docker image prune`: dangling images only, or every image without a container when all is true. dryRun reports what would go and the space it would free, deleting nothing.',
-  errors: ['BAD_USER_INPUT', 'DOCKER_UNAVAILABLE'],
+  errors: hostErrors(['BAD_USER_INPUT', 'DOCKER_UNAVAILABLE']),
 });

@@ -2,7 +2,8 @@ import { Module } from '@nestjs/common';
 import { CatalogueModule } from '#libs/catalogue';
 import { RegistriesModule } from '../registries/registries.module.js';
 import { ImageChangesResolver } from './image-changes.resolver.js';
-import { ImageChangesService } from './image-changes.service.js';
+import { ImageChangesModule } from '#libs/image-changes';
+import { HostImageChanges } from './host-image-changes.js';
 import { ImageEventsResolver } from './image-events.resolver.js';
 import { ImagesResolver } from './images.resolver.js';
 import { LayersResolver } from './layers.resolver.js';
@@ -13,13 +14,13 @@ import { StorageController } from './rest/storage.controller.js';
 
 @Module({
   // RegistriesModule: the update checks' findings, for `images(filter: { updateAvailable })`.
-  imports: [CatalogueModule, RegistriesModule],
+  imports: [CatalogueModule, ImageChangesModule, RegistriesModule],
   providers: [
     ContainerUsageLoader,
     ImagesResolver,
     LayersResolver,
     ImageEventsResolver,
-    ImageChangesService,
+    HostImageChanges,
     ImageChangesResolver,
   ],
   controllers: [ImagesController, StorageController, ImageChangesController],

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CatalogueModule } from '#libs/catalogue';
+import { ImageChangesModule } from '#libs/image-changes';
 import { FleetStoreModule } from '../fleet-store.module.js';
 import { HostAgent } from './host-agent.js';
 
@@ -8,8 +9,9 @@ import { HostAgent } from './host-agent.js';
  * for its local daemon. Needs ConfigModule and DockerModule (both global).
  */
 @Module({
-  imports: [CatalogueModule, FleetStoreModule],
+  imports: [CatalogueModule, ImageChangesModule, FleetStoreModule],
   providers: [HostAgent],
-  exports: [HostAgent],
+  // The catalogue too: a process running the agent serves that host from it.
+  exports: [HostAgent, CatalogueModule],
 })
 export class HostAgentModule {}

@@ -7,12 +7,14 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { LiveCatalogue, type CatalogueSnapshot } from '#libs/catalogue';
-import { ConfigurationError, STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
+import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
 import { DOCKER_ENGINE, type DockerEngine } from '#libs/docker';
+import { ImageChangesService, runImageChange, type ImageChangeCommand } from '#libs/image-changes';
 import { CataloguePublisher } from '../catalogue/catalogue-publisher.js';
 import { HOST_CATALOGUE_STORE, type HostCatalogueStore } from '../catalogue/host-catalogue-store.port.js';
 import { HOST_DIRECTORY, type HostDirectory } from '../host-directory.port.js';
-import { parseHostName } from '../host-name.js';
+import { HOST_REQUESTS, type HostAnswer, type HostRequests } from '../requests/host-requests.port.js';
+import { configuredHostName } from '../host-name.js';
 import type { EngineInfo } from '../host-record.js';
 import { agentVersion } from './agent-version.js';
 
@@ -34,6 +36,8 @@ export class HostAgent implements OnModuleInit, OnApplicationBootstrap, OnApplic
   private beating: Promise<void> | null = null;
   private lastBeatFailed = false;
   private stopListening: () => void = () => undefined;
+  private readonly stopping = new AbortController();
+  private serving: Promise<void> | null = null;
 
   constructor(
     @Inject(STEVEDORE_CONFIG) private readonly config: StevedoreConfig,
@@ -41,8 +45,10 @@ export class HostAgent implements OnModuleInit, OnApplicationBootstrap, OnApplic
     private readonly catalogue: LiveCatalogue,
     @Inject(HOST_DIRECTORY) private readonly directory: HostDirectory,
     @Inject(HOST_CATALOGUE_STORE) store: HostCatalogueStore,
+    @Inject(HOST_REQUESTS) private readonly requests: HostRequests,
+    private readonly changes: ImageChangesService,
   ) {
-    this.hostName = hostNameOf(config);
+    this.hostName = configuredHostName(config);
     this.publisher = new CataloguePublisher(this.hostName, store);
   }
 
@@ -55,13 +61,30 @@ export class HostAgent implements OnModuleInit, OnApplicationBootstrap, OnApplic
     void this.beat();
     this.heartbeatTimer = setInterval(() => void this.beat(), this.config.fleet.heartbeatMs);
     this.heartbeatTimer.unref();
+    this.serving = this.requests.serve(
+      this.hostName,
+      (command) => this.handle(command),
+      this.stopping.signal,
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.stopListening();
+    this.stopping.abort();
     this.publisher.stop();
-    await this.beating;
+    await Promise.all([this.beating, this.serving]);
+  }
+
+  /** A change asked of this host: made, then answered with the catalogue version that shows it. */
+  private async handle(command: ImageChangeCommand): Promise<HostAnswer> {
+    const outcome = await runImageChange(this.changes, command);
+    // The change resolved once the catalogue showed it: the latest snapshot does, or a later one.
+    const snapshot = this.catalogue.latest();
+    const version = snapshot
+      ? await this.publisher.versionShowing(snapshot)
+      : this.publisher.publishedVersion();
+    return { version, outcome };
   }
 
   /** The published catalogue version that shows `snapshot`, once published (for answers to changes). */
@@ -124,13 +147,5 @@ export class HostAgent implements OnModuleInit, OnApplicationBootstrap, OnApplic
     } catch {
       return false;
     }
-  }
-}
-
-function hostNameOf(config: StevedoreConfig): string {
-  try {
-    return parseHostName(config.fleet.hostName);
-  } catch (error) {
-    throw new ConfigurationError([`STEVEDORE_HOST_NAME: ${(error as Error).message}`]);
   }
 }

@@ -19,6 +19,8 @@ export interface CatalogueReplicasOptions {
   readonly rescanMs: number;
   /** Hosts loaded at once (at start-up, and after a reconnection). */
   readonly concurrency?: number;
+  /** A host this process serves otherwise (its own daemon, in-process): never replicated. */
+  readonly localHost?: string | null;
 }
 
 type ImageEventListener = (host: string, event: CatalogueImageEvent) => void;
@@ -64,6 +66,7 @@ export class CatalogueReplicas {
   private readonly loadLimit: ReturnType<typeof pLimit>;
   private rescanTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private following = false;
 
   constructor(
     private readonly store: HostCatalogueStore,
@@ -76,12 +79,15 @@ export class CatalogueReplicas {
 
   /** Follows the notices, then loads every registered host: resolves once all are loaded. */
   async start(): Promise<void> {
-    await this.store.follow({
-      onNotice: (host, notice) => this.onNotice(host, notice),
-      onResubscribed: () => void this.rescan().catch(() => undefined),
-    });
+    if (!this.following) {
+      await this.store.follow({
+        onNotice: (host, notice) => this.onNotice(host, notice),
+        onResubscribed: () => void this.rescan().catch(() => undefined),
+      });
+      this.following = true;
+    }
     await this.rescan();
-    this.rescanTimer = setInterval(() => void this.rescan().catch(() => undefined), this.options.rescanMs);
+    this.rescanTimer ??= setInterval(() => void this.rescan().catch(() => undefined), this.options.rescanMs);
     this.rescanTimer.unref();
   }
 
@@ -143,7 +149,7 @@ export class CatalogueReplicas {
   /** Loads hosts not seen yet and every host whose published version differs from the one held. */
   async rescan(): Promise<void> {
     const names = await this.listHosts();
-    for (const name of names) this.replicaOf(name);
+    for (const name of names) if (name !== this.options.localHost) this.replicaOf(name);
     const hosts = [...this.replicas.keys()];
     const versions = await this.store.versions(hosts);
     await Promise.all(
@@ -158,7 +164,7 @@ export class CatalogueReplicas {
   }
 
   private onNotice(host: string, notice: CatalogueNotice): void {
-    if (this.stopped) return;
+    if (this.stopped || host === this.options.localHost) return;
     const replica = this.replicaOf(host);
     if (notice.version <= replica.version) {
       // Already shown: the replica read the store after this version was published.

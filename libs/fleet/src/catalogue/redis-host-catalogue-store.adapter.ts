@@ -118,7 +118,14 @@ export class RedisHostCatalogueStore implements HostCatalogueStore {
     subscriber.on('ready', () => {
       if (subscribedOnce) handlers.onResubscribed();
     });
-    await this.guard(() => subscriber.psubscribe(this.keys.changesPattern()));
+    try {
+      await this.guard(() => subscriber.psubscribe(this.keys.changesPattern()));
+    } catch (error) {
+      // Not following: a later call may try again.
+      subscriber.disconnect();
+      this.subscriber = null;
+      throw error;
+    }
     subscribedOnce = true;
   }
 

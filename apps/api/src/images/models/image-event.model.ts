@@ -6,6 +6,9 @@ export class ImageEvent {
   @Field({ description: 'pull, push, tag, untag, delete, import, load, save' })
   action!: string;
 
+  @Field({ description: 'The Docker host it happened on.' })
+  host!: string;
+
   @Field(() => String, { nullable: true })
   imageId!: string | null;
 

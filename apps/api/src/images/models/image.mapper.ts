@@ -5,13 +5,17 @@ import type { Image } from './image.model.js';
 import type { Layer } from './layer.model.js';
 import type { Tag } from './tag.model.js';
 
-/** Shapes a catalogue record for GraphQL; a tag points back at its image without another lookup. */
-export function toImage(record: ImageRecord): Image {
+/**
+ * Shapes a catalogue record of `host` for GraphQL; a tag points back at its image without another
+ * lookup, and the image's fields resolve from its own host's catalogue.
+ */
+export function toImage(record: ImageRecord, host: string): Image {
   const image: Image = {
     ...imageFieldsView(record),
+    host,
     tags: [],
     created: record.created,
-    layers: record.layers.map(toImageLayer),
+    layers: record.layers.map((layer) => toImageLayer(layer, host)),
     history: record.history.map(toHistoryEntry),
   };
   image.tags = record.tags.map((tag) => toTag(tag, image));
@@ -30,8 +34,9 @@ export function toTag(tag: TagRecord, image: Image): Tag {
 }
 
 /** A layer as one image's history describes it; its holders are resolved from the catalogue. */
-function toImageLayer(layer: ImageLayer): Layer {
+function toImageLayer(layer: ImageLayer, host: string): Layer {
   return {
+    host,
     diffId: layer.diffId,
     chainId: layer.chainId,
     position: layer.position,
@@ -41,8 +46,9 @@ function toImageLayer(layer: ImageLayer): Layer {
   };
 }
 
-export function toLayer(layer: LayerRecord): Layer {
+export function toLayer(layer: LayerRecord, host: string): Layer {
   return {
+    host,
     diffId: layer.diffId,
     chainId: layer.chainId,
     position: layer.position,

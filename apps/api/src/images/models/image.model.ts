@@ -12,6 +12,9 @@ export class Image {
   @Field(() => ID, { description: 'sha256:<64 hex>' })
   id!: string;
 
+  @Field({ description: 'The Docker host that holds it (see hosts).' })
+  host!: string;
+
   @Field({ description: 'First 12 hex digits, as the docker CLI prints.' })
   shortId!: string;
 

@@ -10,6 +10,9 @@ export class Layer {
   @Field(() => ID, { description: 'Uncompressed content digest (RootFS.Layers entry).' })
   diffId!: string;
 
+  @Field({ description: 'The Docker host whose disk holds it.' })
+  host!: string;
+
   @Field(() => ID, {
     description:
       "Identity of the layer on disk: diffId for the base, else sha256(parentChainId + ' ' + diffId).",

@@ -3,7 +3,8 @@ import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Serves } from '../../operations/serves.decorator.js';
 import { pruneImages, removeImage, renameImage, tagImage, untagImage } from '../image.operations.js';
 import { PruneImagesArgs, RemoveImageOptions, TagTargetBody } from '../dto/image-change.args.js';
-import { ImageChangesService } from '../image-changes.service.js';
+import { HostQuery } from '../../fleet/rest/host.query.js';
+import { HostImageChanges } from '../host-image-changes.js';
 import { PruneReport, RemovalReport } from '../models/change-report.model.js';
 import { toTagDto } from './image-rest.mapper.js';
 import { TagDto } from './image.dto.js';
@@ -13,21 +14,25 @@ import { TagDto } from './image.dto.js';
 @ApiBearerAuth()
 @Controller('api/v1')
 export class ImageChangesController {
-  constructor(private readonly changes: ImageChangesService) {}
+  constructor(private readonly changes: HostImageChanges) {}
 
   @Post('images/prune')
   @HttpCode(200)
   @Serves(pruneImages)
   @ApiOkResponse({ type: PruneReport })
-  prune(@Body() body: PruneImagesArgs): Promise<PruneReport> {
-    return this.changes.prune(body);
+  prune(@Body() body: PruneImagesArgs, @Query() { host }: HostQuery): Promise<PruneReport> {
+    return this.changes.prune(host, body);
   }
 
   @Post('images/:ref/tags')
   @Serves(tagImage)
   @ApiOkResponse({ type: TagDto })
-  async tag(@Param('ref') ref: string, @Body() body: TagTargetBody): Promise<TagDto> {
-    const { tag } = await this.changes.tag(ref, body.target);
+  async tag(
+    @Param('ref') ref: string,
+    @Body() body: TagTargetBody,
+    @Query() { host }: HostQuery,
+  ): Promise<TagDto> {
+    const { tag } = await this.changes.tag(host, ref, body.target);
     return toTagDto(tag);
   }
 
@@ -35,22 +40,30 @@ export class ImageChangesController {
   @HttpCode(200)
   @Serves(renameImage)
   @ApiOkResponse({ type: TagDto })
-  async rename(@Param('ref') ref: string, @Body() body: TagTargetBody): Promise<TagDto> {
-    const { tag } = await this.changes.rename(ref, body.target);
+  async rename(
+    @Param('ref') ref: string,
+    @Body() body: TagTargetBody,
+    @Query() { host }: HostQuery,
+  ): Promise<TagDto> {
+    const { tag } = await this.changes.rename(host, ref, body.target);
     return toTagDto(tag);
   }
 
   @Delete('tags/:ref')
   @Serves(untagImage)
   @ApiOkResponse({ type: RemovalReport })
-  untag(@Param('ref') ref: string): Promise<RemovalReport> {
-    return this.changes.untag(ref);
+  untag(@Param('ref') ref: string, @Query() { host }: HostQuery): Promise<RemovalReport> {
+    return this.changes.untag(host, ref);
   }
 
   @Delete('images/:ref')
   @Serves(removeImage)
   @ApiOkResponse({ type: RemovalReport })
-  remove(@Param('ref') ref: string, @Query() options: RemoveImageOptions): Promise<RemovalReport> {
-    return this.changes.remove(ref, options);
+  remove(
+    @Param('ref') ref: string,
+    @Query() options: RemoveImageOptions,
+    @Query() { host }: HostQuery,
+  ): Promise<RemovalReport> {
+    return this.changes.remove(host, ref, options);
   }
 }

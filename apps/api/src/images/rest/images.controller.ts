@@ -4,6 +4,8 @@ import type { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import { DOCKER_ENGINE, type DockerEngine } from '#libs/docker';
 import { LiveCatalogue, type CatalogueSnapshot, type ImageRecord } from '#libs/catalogue';
+import { HostCatalogues } from '../../fleet/host-catalogues.js';
+import { HostQuery } from '../../fleet/rest/host.query.js';
 import { ImageNotFoundError } from '#libs/errors';
 import { Serves } from '../../operations/serves.decorator.js';
 import { exportImages, imageHistory, imageLayers, inspectImage, listImages } from '../image.operations.js';
@@ -24,6 +26,8 @@ function ApiImageRef(): MethodDecorator {
 @Controller('api/v1/images')
 export class ImagesController {
   constructor(
+    private readonly hosts: HostCatalogues,
+    /** The api's own daemon: what export still reads from (the agents take it over next). */
     private readonly catalogue: LiveCatalogue,
     @Inject(DOCKER_ENGINE) private readonly engine: DockerEngine,
   ) {}
@@ -31,8 +35,8 @@ export class ImagesController {
   @Get()
   @Serves(listImages)
   @ApiOkResponse({ type: ImageListDto })
-  async list(@Query() query: ListImagesQuery): Promise<ImageListDto> {
-    const page = (await this.catalogue.current()).search({
+  async list(@Query() query: ListImagesQuery, @Query() { host }: HostQuery): Promise<ImageListDto> {
+    const page = (await this.hosts.of(host).current()).search({
       filter: {
         reference: query.reference,
         dangling: query.dangling,
@@ -54,8 +58,8 @@ export class ImagesController {
   @Serves(inspectImage)
   @ApiImageRef()
   @ApiOkResponse({ type: ImageDto })
-  async get(@Param('ref') ref: string): Promise<ImageDto> {
-    const { image } = await this.lookUp(ref);
+  async get(@Param('ref') ref: string, @Query() { host }: HostQuery): Promise<ImageDto> {
+    const { image } = await this.lookUp(ref, host);
     return toImageDto(image);
   }
 
@@ -63,8 +67,8 @@ export class ImagesController {
   @Serves(imageHistory)
   @ApiImageRef()
   @ApiOkResponse({ type: [HistoryEntryDto] })
-  async history(@Param('ref') ref: string): Promise<HistoryEntryDto[]> {
-    const { image } = await this.lookUp(ref);
+  async history(@Param('ref') ref: string, @Query() { host }: HostQuery): Promise<HistoryEntryDto[]> {
+    const { image } = await this.lookUp(ref, host);
     return image.history.map(toHistoryEntryDto);
   }
 
@@ -72,8 +76,8 @@ export class ImagesController {
   @Serves(imageLayers)
   @ApiImageRef()
   @ApiOkResponse({ type: [LayerDto] })
-  async layers(@Param('ref') ref: string): Promise<LayerDto[]> {
-    const { image, snapshot } = await this.lookUp(ref);
+  async layers(@Param('ref') ref: string, @Query() { host }: HostQuery): Promise<LayerDto[]> {
+    const { image, snapshot } = await this.lookUp(ref, host);
     return image.layers.map((layer) => toImageLayerDto(layer, snapshot));
   }
 
@@ -112,8 +116,11 @@ export class ImagesController {
     });
   }
 
-  private async lookUp(ref: string): Promise<{ image: ImageRecord; snapshot: CatalogueSnapshot }> {
-    const snapshot = await this.catalogue.current();
+  private async lookUp(
+    ref: string,
+    host: string | undefined,
+  ): Promise<{ image: ImageRecord; snapshot: CatalogueSnapshot }> {
+    const snapshot = await this.hosts.of(host).current();
     const image = snapshot.find(ref);
     if (!image) throw new ImageNotFoundError(ref);
     return { image, snapshot };

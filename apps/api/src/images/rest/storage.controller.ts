@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
-import { LiveCatalogue } from '#libs/catalogue';
+import { HostCatalogues } from '../../fleet/host-catalogues.js';
+import { HostQuery } from '../../fleet/rest/host.query.js';
 import { LayerNotFoundError } from '#libs/errors';
 import { Serves } from '../../operations/serves.decorator.js';
 import { diskUsage, inspectLayer, listLayers } from '../image.operations.js';
@@ -13,13 +14,13 @@ import { LayersArgs } from '../dto/layers.args.js';
 @ApiBearerAuth()
 @Controller('api/v1')
 export class StorageController {
-  constructor(private readonly catalogue: LiveCatalogue) {}
+  constructor(private readonly hosts: HostCatalogues) {}
 
   @Get('layers')
   @Serves(listLayers)
   @ApiOkResponse({ type: LayerListDto })
-  async layers(@Query() query: LayersArgs): Promise<LayerListDto> {
-    const page = (await this.catalogue.current()).searchLayers(query);
+  async layers(@Query() query: LayersArgs, @Query() { host }: HostQuery): Promise<LayerListDto> {
+    const page = (await this.hosts.of(host).current()).searchLayers(query);
     return { totalCount: page.totalCount, nodes: page.nodes.map(toLayerDto), pageInfo: { ...page.pageInfo } };
   }
 
@@ -27,8 +28,8 @@ export class StorageController {
   @Serves(inspectLayer)
   @ApiParam({ name: 'chainId', example: 'sha256:…' })
   @ApiOkResponse({ type: LayerDto })
-  async layer(@Param('chainId') chainId: string): Promise<LayerDto> {
-    const layer = (await this.catalogue.current()).layersByChainId.get(chainId);
+  async layer(@Param('chainId') chainId: string, @Query() { host }: HostQuery): Promise<LayerDto> {
+    const layer = (await this.hosts.of(host).current()).layersByChainId.get(chainId);
     if (!layer) throw new LayerNotFoundError(chainId);
     return toLayerDto(layer);
   }
@@ -36,7 +37,7 @@ export class StorageController {
   @Get('disk-usage')
   @Serves(diskUsage)
   @ApiOkResponse({ type: DiskUsageDto })
-  async diskUsage(): Promise<DiskUsageDto> {
-    return { ...(await this.catalogue.current()).diskUsage };
+  async diskUsage(@Query() { host }: HostQuery): Promise<DiskUsageDto> {
+    return { ...(await this.hosts.of(host).current()).diskUsage };
   }
 }

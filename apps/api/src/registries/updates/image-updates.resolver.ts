@@ -4,6 +4,7 @@ import { PubSub } from 'graphql-subscriptions';
 import type { Principal } from '#libs/auth';
 import { LiveCatalogue } from '#libs/catalogue';
 import { callerOf, CurrentPrincipal } from '../../auth/current-principal.decorator.js';
+import { HostCatalogues } from '../../fleet/host-catalogues.js';
 import { Image } from '../../images/models/image.model.js';
 import { toImage } from '../../images/models/image.mapper.js';
 import { toJob } from '../../jobs/models/job.mapper.js';
@@ -24,6 +25,7 @@ export class ImageUpdatesResolver implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly updates: ImageUpdatesService,
     private readonly catalogue: LiveCatalogue,
+    private readonly hosts: HostCatalogues,
   ) {}
 
   onModuleInit(): void {
@@ -33,7 +35,7 @@ export class ImageUpdatesResolver implements OnModuleInit, OnModuleDestroy {
         const image = snapshot.imagesById.get(finding.imageId);
         if (image)
           void this.pubSub.publish(IMAGE_UPDATES, {
-            imageUpdates: { image: toImage(image), update: updateView(finding) },
+            imageUpdates: { image: toImage(image, this.hosts.ownHost()), update: updateView(finding) },
           });
       });
     });

@@ -1,0 +1,3 @@
+export * from './image-change-command.js';
+export * from './image-changes.module.js';
+export * from './image-changes.service.js';
