@@ -16,3 +16,4 @@ export * from './catalogue/replica-host-catalogue.js';
 export * from './host-roster.js';
 export * from './requests/host-requests.port.js';
 export * from './requests/redis-host-requests.adapter.js';
+export * from './access/agent-access.js';
