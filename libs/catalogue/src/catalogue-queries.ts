@@ -2,6 +2,7 @@ import { AmbiguousReferenceError, BadUserInputError } from '#libs/errors';
 import {
   normalizedName,
   parseImageLookup,
+  type ImageLookup,
   parseReference,
   toNormalizedString,
   withDefaultTag,
@@ -58,16 +59,19 @@ export function searchImages(snapshot: CatalogueSnapshot, query: ImageQuery): Pa
  * One image by anything `docker image inspect` accepts. As the daemon does, a short hex string
  * is first tried as a name, then as an id prefix. Null when nothing matches.
  */
-export function findImage(snapshot: CatalogueSnapshot, input: string): ImageRecord | null {
-  const lookup = parseImageLookup(input);
+export function findImage(snapshot: CatalogueSnapshot, input: string | ImageLookup): ImageRecord | null {
+  const lookup = typeof input === 'string' ? parseImageLookup(input) : input;
   switch (lookup.kind) {
     case 'id':
       return snapshot.imagesById.get(lookup.id) ?? null;
     case 'reference':
-      return findByReference(snapshot.images, lookup.reference);
+      return findByReference(snapshot, lookup.reference);
     case 'idPrefixOrName': {
-      const named = lookup.reference ? findByReference(snapshot.images, lookup.reference) : null;
-      return named ?? findByIdPrefix(snapshot.images, lookup.prefix, input);
+      const named = findByReference(snapshot, lookup.reference);
+      return (
+        named ??
+        findByIdPrefix(snapshot.images, lookup.prefix, typeof input === 'string' ? input : lookup.prefix)
+      );
     }
   }
 }
@@ -105,23 +109,37 @@ function layerCursorKey(key: string): string {
   return key.slice('layer:'.length);
 }
 
-function findByReference(images: readonly ImageRecord[], reference: ImageReference): ImageRecord | null {
+function findByReference(snapshot: CatalogueSnapshot, reference: ImageReference): ImageRecord | null {
   if (reference.digest !== undefined) {
-    const wanted = `${normalizedName(reference)}@${reference.digest}`;
-    return (
-      images.find((image) =>
-        image.repoDigests.some((repoDigest) => {
-          try {
-            return toNormalizedString(parseReference(repoDigest)) === wanted;
-          } catch {
-            return false;
-          }
-        }),
-      ) ?? null
-    );
+    return snapshot.byReference().digests.get(`${normalizedName(reference)}@${reference.digest}`) ?? null;
   }
-  const wanted = toNormalizedString(withDefaultTag(reference));
-  return images.find((image) => image.tags.some((tag) => tag.reference === wanted)) ?? null;
+  return snapshot.byReference().tags.get(toNormalizedString(withDefaultTag(reference))) ?? null;
+}
+
+/**
+ * Each normalised tag and digest reference of a snapshot's images, to the first image (newest
+ * first) that holds it, as a scan of the images would find it.
+ */
+export function referenceIndexOf(images: readonly ImageRecord[]): ReferenceIndex {
+  const tags = new Map<string, ImageRecord>();
+  const digests = new Map<string, ImageRecord>();
+  for (const image of images) {
+    for (const tag of image.tags) if (!tags.has(tag.reference)) tags.set(tag.reference, image);
+    for (const repoDigest of image.repoDigests) {
+      try {
+        const normalized = toNormalizedString(parseReference(repoDigest));
+        if (!digests.has(normalized)) digests.set(normalized, image);
+      } catch {
+        // A digest the grammar rejects names nothing.
+      }
+    }
+  }
+  return { tags, digests };
+}
+
+export interface ReferenceIndex {
+  readonly tags: ReadonlyMap<string, ImageRecord>;
+  readonly digests: ReadonlyMap<string, ImageRecord>;
 }
 
 function findByIdPrefix(images: readonly ImageRecord[], prefix: string, input: string): ImageRecord | null {

@@ -7,8 +7,11 @@ import type {
   LayerRecord,
 } from './image-record.js';
 import { shortIdOf } from './image-record.js';
+import type { ImageLookup } from '#libs/reference';
 import {
   findImage,
+  referenceIndexOf,
+  type ReferenceIndex,
   searchImages,
   searchLayers,
   tagsOf,
@@ -18,6 +21,7 @@ import {
 import type { Page } from '#libs/pagination';
 import { planPrune, type PrunePlan, type PruneRequest } from './prune-plan.js';
 import type { HistoryRowLayer, ImageLayer } from './layer-chain.js';
+import { SharedValues } from './shared-values.js';
 import { tagRecordsOf } from './tag-records.js';
 
 /** What never changes for an image id: fetched once per image in the catalogue's life. */
@@ -45,9 +49,6 @@ export class CatalogueSnapshot {
   /** Every local image (intermediate ones too), newest first. */
   readonly images: readonly ImageRecord[];
   readonly imagesById: ReadonlyMap<string, ImageRecord>;
-  /** Every layer of the host once, ordered by chain id. */
-  readonly layers: readonly LayerRecord[];
-  readonly layersByChainId: ReadonlyMap<string, LayerRecord>;
   readonly diskUsage: DiskUsageRecord;
   readonly takenAt: Date;
   /** What it was built from: what an agent publishes, so a replica builds the same snapshot. */
@@ -58,9 +59,19 @@ export class CatalogueSnapshot {
     return searchImages(this, query);
   }
 
-  /** One image by anything `docker image inspect` accepts; null when absent. */
-  find(input: string): ImageRecord | null {
+  /**
+   * One image by anything `docker image inspect` accepts (or that, parsed once with
+   * parseImageLookup, for many snapshots); null when absent.
+   */
+  find(input: string | ImageLookup): ImageRecord | null {
     return findImage(this, input);
+  }
+
+  private referenceIndex: ReferenceIndex | null = null;
+
+  /** Images by normalised tag and digest reference, built on first use. */
+  byReference(): ReferenceIndex {
+    return (this.referenceIndex ??= referenceIndexOf(this.images));
   }
 
   /** Local tags with their images, optionally of one repository. */
@@ -107,9 +118,29 @@ export class CatalogueSnapshot {
       )
       .sort((a, b) => b.created.getTime() - a.created.getTime() || a.id.localeCompare(b.id));
     this.imagesById = new Map(this.images.map((image) => [image.id, image]));
-    this.layers = layerRecordsOf(this.images);
-    this.layersByChainId = new Map(this.layers.map((layer) => [layer.chainId, layer]));
-    this.diskUsage = diskUsageOf(this.images, this.layersByChainId, holders);
+    this.diskUsage = diskUsageOf(this.images, holders);
+  }
+
+  private layerIndex: { list: LayerRecord[]; byChainId: Map<string, LayerRecord> } | null = null;
+
+  /**
+   * Every layer of the host once, ordered by chain id. Built on first use: an api following a
+   * fleet holds thousands of snapshots, and reads the layers of few.
+   */
+  get layers(): readonly LayerRecord[] {
+    return this.layersOnce().list;
+  }
+
+  get layersByChainId(): ReadonlyMap<string, LayerRecord> {
+    return this.layersOnce().byChainId;
+  }
+
+  private layersOnce() {
+    if (!this.layerIndex) {
+      const list = layerRecordsOf(this.images);
+      this.layerIndex = { list, byChainId: new Map(list.map((layer) => [layer.chainId, layer])) };
+    }
+    return this.layerIndex;
   }
 
   /** The images `docker image ls` shows (with `all`, `docker image ls -a`). */
@@ -132,7 +163,7 @@ function imageRecordOf(
   const sharedSize = facts.layers
     .filter((layer) => (context.holders.get(layer.chainId) ?? 0) > 1)
     .reduce((sum, layer) => sum + layer.size, 0);
-  return {
+  const record = {
     id: summary.id,
     shortId: shortIdOf(summary.id),
     parentId: summary.parentId,
@@ -142,7 +173,7 @@ function imageRecordOf(
     dangling: summary.repoTags.length === 0,
     intermediate: context.intermediate,
     official: tags.some((tag) => tag.official),
-    created: new Date(summary.created * 1000),
+    created: dateOfSeconds(summary.created),
     size: summary.size,
     sharedSize,
     uniqueSize: summary.size - sharedSize,
@@ -153,7 +184,6 @@ function imageRecordOf(
     config: facts.details.config,
     diffIds: facts.details.layers,
     layers: facts.layers,
-    history: historyRecordsOf(facts.history, context.repoTagsById),
     containers: context.containers.map((container): ContainerRecord => ({
       id: container.id,
       name: container.name,
@@ -161,6 +191,40 @@ function imageRecordOf(
       state: container.state,
     })),
   };
+  // Shaped on first read (few are read): a snapshot holds no history rows of its own till then.
+  Object.defineProperty(record, HISTORY_SOURCE, {
+    value: { rows: facts.history, repoTagsById: context.repoTagsById },
+    enumerable: false,
+  });
+  Object.defineProperty(record, 'history', { get: historyOfRecord, enumerable: true, configurable: true });
+  return record as unknown as ImageRecord;
+}
+
+const HISTORY_SOURCE = Symbol('historySource');
+const HISTORY = Symbol('history');
+
+interface LazyHistory {
+  [HISTORY_SOURCE]: {
+    rows: readonly HistoryRowLayer[];
+    repoTagsById: ReadonlyMap<string, readonly string[]>;
+  };
+  [HISTORY]?: HistoryRecord[];
+}
+
+/** The `history` getter of every image record (one function, so the records share one shape). */
+function historyOfRecord(this: LazyHistory): HistoryRecord[] {
+  if (!this[HISTORY]) {
+    const { rows, repoTagsById } = this[HISTORY_SOURCE];
+    Object.defineProperty(this, HISTORY, { value: historyRecordsOf(rows, repoTagsById), enumerable: false });
+  }
+  return this[HISTORY]!;
+}
+
+/** Dates of the same second are one object: a fleet's snapshots hold the same times many times over. */
+const datesBySecond = new SharedValues<number, Date>(100_000);
+
+function dateOfSeconds(seconds: number): Date {
+  return datesBySecond.get(seconds, () => new Date(seconds * 1000));
 }
 
 /** Newest first, as `docker image history`; a step's tags are its image's current tags. */
@@ -214,14 +278,12 @@ function layerRecordsOf(imagesNewestFirst: readonly ImageRecord[]): LayerRecord[
  * a listed image, once; what a running or stopped container pins (its image's unique bytes) is
  * not reclaimable.
  */
-function diskUsageOf(
-  images: readonly ImageRecord[],
-  layers: ReadonlyMap<string, LayerRecord>,
-  holders: ReadonlyMap<string, number>,
-): DiskUsageRecord {
+function diskUsageOf(images: readonly ImageRecord[], holders: ReadonlyMap<string, number>): DiskUsageRecord {
   const listed = images.filter((image) => !image.intermediate);
   const active = listed.filter((image) => image.containers.length > 0);
-  const totalSize = [...holders.keys()].reduce((sum, chainId) => sum + (layers.get(chainId)?.size ?? 0), 0);
+  const sizes = new Map<string, number>();
+  for (const image of images) for (const layer of image.layers) sizes.set(layer.chainId, layer.size);
+  const totalSize = [...holders.keys()].reduce((sum, chainId) => sum + (sizes.get(chainId) ?? 0), 0);
   const pinned = active.reduce((sum, image) => sum + image.size - image.sharedSize, 0);
   return {
     imagesCount: listed.length,

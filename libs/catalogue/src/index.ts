@@ -10,3 +10,4 @@ export * from './image-record.js';
 export * from './layer-chain.js';
 export * from './live-catalogue.js';
 export * from './prune-plan.js';
+export * from './shared-values.js';

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { HostStatus } from '#libs/fleet';
+import { parseImageLookup } from '#libs/reference';
 import { HostCatalogues } from './host-catalogues.js';
 import { hasLabels, hostView, type HostImageView, type HostView } from './fleet-views.js';
 
@@ -35,9 +36,10 @@ export class FleetService {
   /** The hosts holding an image `docker image inspect` would find by `ref`, with the image there. */
   imageEverywhere(ref: string): HostImageView[] {
     const now = new Date();
+    const lookup = parseImageLookup(ref);
     const found: HostImageView[] = [];
     for (const name of this.hosts.names()) {
-      const image = this.hosts.catalogueOf(name).latest()?.find(ref);
+      const image = this.hosts.catalogueOf(name).latest()?.find(lookup);
       if (image) found.push({ host: this.viewOf(name, now), image });
     }
     return found;

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { CatalogueImageEvent, ImageFacts } from '#libs/catalogue';
+import { SharedValues, type CatalogueImageEvent, type ImageFacts } from '#libs/catalogue';
 import type { EngineContainerSummary, EngineImageSummary } from '#libs/docker';
 
 /**
@@ -120,11 +121,21 @@ export function encodeState(state: CatalogueState): string {
   return JSON.stringify({ ...state, takenAt: state.takenAt.toISOString() });
 }
 
+/**
+ * Image list rows alike across hosts (the same image with the same names) are one object: the
+ * api holds every host's rows, and a fleet runs the same images on many hosts.
+ */
+const sharedSummaries = new SharedValues<string, EngineImageSummary>(200_000);
+
 /** The state as published, or null when it is not one. */
 export function decodeState(json: string): CatalogueState | null {
   const parsed = stateSchema.safeParse(parseJson(json));
   if (!parsed.success) return null;
-  return { ...parsed.data, takenAt: new Date(parsed.data.takenAt) };
+  const summaries = parsed.data.summaries.map((summary) =>
+    // Keyed by a digest of the row: the table keeps 44 characters per row, not the row's JSON.
+    sharedSummaries.get(createHash('sha256').update(JSON.stringify(summary)).digest('base64'), () => summary),
+  );
+  return { ...parsed.data, summaries, takenAt: new Date(parsed.data.takenAt) };
 }
 
 export function encodeFacts(facts: ImageFacts): string {
