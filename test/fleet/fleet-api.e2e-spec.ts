@@ -10,7 +10,14 @@ import type { ManagedDockerDaemon } from '../environment/types.js';
 import { graphql, rest, startApi, TEST_TOKENS, type ApiUnderTest } from '../support/api-under-test.js';
 import { eventually } from '../support/eventually.js';
 import { subscribe } from '../support/graphql-subscription.js';
-import { AGENT_SCRIPT, ensureBuilt, spawnService, type ServiceProcess } from '../support/processes.js';
+import {
+  AGENT_SCRIPT,
+  ensureBuilt,
+  serviceEnv,
+  spawnService,
+  startApiProcess,
+  type ServiceProcess,
+} from '../support/processes.js';
 
 /**
  * The api over two real hosts: the environment's daemon, whose agent runs inside the api, and a
@@ -298,6 +305,72 @@ describe('the api over a fleet of two real hosts', () => {
       token: TEST_TOKENS.write,
     });
     expect(unnamed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('reads its own writes through another api process, which may die while this one serves', async () => {
+    const other = await startApiProcess(
+      serviceEnv(env, {
+        STEVEDORE_STATE_DIR: join(tmp, 'other-api'),
+        FLEET_KEY_PREFIX: prefix,
+        STEVEDORE_HOST_NAME: LOCAL,
+        // One agent per host: the in-process api's already publishes this one.
+        AGENT_EMBEDDED: 'false',
+        WORKER_EMBEDDED: 'false',
+        FLEET_HEARTBEAT_SECONDS: '1',
+        FLEET_OFFLINE_SECONDS: '3',
+        LOG_LEVEL: 'warn',
+      }),
+    );
+    try {
+      await eventually(async () => {
+        const seen = await graphql<{ images: { totalCount: number } }>(
+          other.api,
+          `{ images(host: "${EDGE}") { totalCount } }`,
+        );
+        expect(seen.data?.images.totalCount).toBeGreaterThan(0);
+      }, 20_000);
+      const { appA } = env.fixtures.images;
+      for (let round = 0; round < 10; round++) {
+        const target = `${repository}:rw-${round}`;
+        const tagged = await graphql(
+          api,
+          `mutation { tagImage(host: "${EDGE}", source: "${appA.ref}", target: "${target}") { reference } }`,
+          { token: TEST_TOKENS.write },
+        );
+        expect(tagged.errors).toBeUndefined();
+        // At once, through the other process: it waits for the version its notice announced.
+        const read = await graphql<{ image: { id: string } | null }>(
+          other.api,
+          `{ image(ref: "${target}", host: "${EDGE}") { id } }`,
+        );
+        expect(read.data?.image?.id).toBe(appA.id);
+      }
+      other.process.child.kill('SIGKILL');
+      await other.process.exited();
+      const still = await graphql<{ hosts: { name: string }[] }>(api, '{ hosts { name } }');
+      expect(still.data?.hosts.map((host) => host.name)).toEqual([EDGE, LOCAL]);
+    } finally {
+      await other.process.stop(1_000);
+    }
+  });
+
+  it('shows a host whose daemon stopped under its agent as DEGRADED, and ONLINE once it is back', async () => {
+    await stopManagedDaemon(edgeDaemon);
+    await eventually(async () => {
+      const edge = (await hosts()).find((host) => host.name === EDGE)!;
+      expect(edge).toMatchObject({ status: 'DEGRADED', stale: true });
+    }, 15_000);
+    // Its last catalogue is still served.
+    const images = await graphql<{ images: { totalCount: number } }>(
+      api,
+      `{ images(host: "${EDGE}") { totalCount } }`,
+    );
+    expect(images.data?.images.totalCount).toBeGreaterThan(0);
+    await launchDockerDaemon(edgeDaemon);
+    await eventually(async () => {
+      const edge = (await hosts()).find((host) => host.name === EDGE)!;
+      expect(edge).toMatchObject({ status: 'ONLINE', stale: false });
+    }, 20_000);
   });
 
   it('keeps serving the last catalogue of a host whose agent is gone, as stale and as of when', async () => {

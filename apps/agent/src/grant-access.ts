@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { createRedisClient } from '#libs/redis';
 import { loadConfigOrExit } from '#libs/config';
 import { agentRedisUrl, FleetKeys, grantAgentAccess, revokeAgentAccess } from '#libs/fleet';
 
@@ -17,7 +17,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const config = loadConfigOrExit();
-  const admin = new Redis(config.redis.url, { maxRetriesPerRequest: 1, lazyConnect: true });
+  const admin = createRedisClient(config.redis, { maxRetriesPerRequest: 1, lazyConnect: true });
   try {
     if (flag === '--revoke') {
       await revokeAgentAccess(admin, host);

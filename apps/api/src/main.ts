@@ -141,7 +141,10 @@ async function withRedis(
       passwordFile: privateRedis.passwordFile,
       dir: config.stateDir,
     });
-    return { config: { ...config, redis: { url: privateRedis.url, explicit: true } }, privateRedis };
+    return {
+      config: { ...config, redis: { ...config.redis, url: privateRedis.url, explicit: true } },
+      privateRedis,
+    };
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit(2);

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient } from '#libs/redis';
 import { decodeCursor, encodeCursor, MAX_PAGE_SIZE } from '#libs/pagination';
 import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
 import { BadUserInputError, QueueUnavailableError } from '#libs/errors';
@@ -19,7 +20,7 @@ export class RedisAuditLog implements AuditLog, OnModuleDestroy {
   private readonly redis: Redis;
 
   constructor(@Inject(STEVEDORE_CONFIG) private readonly config: StevedoreConfig) {
-    this.redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, lazyConnect: true });
+    this.redis = createRedisClient(config.redis, { maxRetriesPerRequest: 1, lazyConnect: true });
     this.redis.on('error', () => undefined);
   }
 

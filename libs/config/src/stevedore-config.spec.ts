@@ -22,7 +22,13 @@ describe('loadConfig', () => {
       socketPath: '/var/run/docker.sock',
       description: 'unix:///var/run/docker.sock',
     });
-    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', explicit: false });
+    expect(config.redis).toEqual({
+      url: 'redis://127.0.0.1:6379',
+      explicit: false,
+      sentinels: null,
+      sentinelMaster: 'mymaster',
+      sentinelPassword: null,
+    });
     expect(config.http).toEqual({
       host: '127.0.0.1',
       port: 3000,
@@ -56,7 +62,7 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'debug',
     });
     expect(config.docker).toMatchObject({ kind: 'tcp', host: '10.0.0.5', port: 2375, tls: undefined });
-    expect(config.redis).toEqual({ url: 'redis://redis:6380/1', explicit: true });
+    expect(config.redis).toMatchObject({ url: 'redis://redis:6380/1', explicit: true, sentinels: null });
     expect(config.http).toMatchObject({ host: '0.0.0.0', port: 8080 });
     expect(config.apiTokens).toEqual([
       { role: 'read', token: `${TOKEN}r` },
@@ -166,6 +172,23 @@ describe('loadConfig', () => {
       'FLEET_OFFLINE_SECONDS: must be longer than FLEET_HEARTBEAT_SECONDS',
     ]);
     expect(problemsOf({ FLEET_KEY_PREFIX: 'a:{b}' })).toHaveLength(1);
+  });
+
+  it('reads sentinels, and refuses one that is not host:port', () => {
+    const config = loadConfig({ REDIS_SENTINELS: 's1:26379,s2:26379' });
+    expect(config.redis).toMatchObject({
+      sentinels: [
+        { host: 's1', port: 26379 },
+        { host: 's2', port: 26379 },
+      ],
+      sentinelMaster: 'mymaster',
+      // Sentinels name the Redis: no private redis-server is started instead.
+      explicit: true,
+    });
+    expect(loadConfig({}).redis.sentinels).toBeNull();
+    expect(problemsOf({ REDIS_SENTINELS: 's1:26379,s2' })).toEqual([
+      'REDIS_SENTINELS: "s2" is not host:port',
+    ]);
   });
 
   it('treats an empty variable as unset', () => {

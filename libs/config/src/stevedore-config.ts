@@ -10,7 +10,12 @@ export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export interface StevedoreConfig {
   readonly docker: DockerConnection;
   readonly redis: {
+    /** The Redis (or, with sentinels, the master's credentials and database). */
     readonly url: string;
+    /** Sentinels to ask for the current master of `sentinelMaster` (REDIS_SENTINELS); null: `url` is the server. */
+    readonly sentinels: readonly { readonly host: string; readonly port: number }[] | null;
+    readonly sentinelMaster: string;
+    readonly sentinelPassword: string | null;
     /** False when REDIS_URL was not given, so the launcher may start a private redis-server. */
     readonly explicit: boolean;
   };
@@ -136,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StevedoreConfi
   const { tokens: apiTokens, problems: tokenProblems } = parseApiTokens(vars.STEVEDORE_API_TOKENS ?? '');
   problems.push(...tokenProblems);
   const hostLabels = collect(problems, () => parseHostLabels(vars.STEVEDORE_HOST_LABELS ?? ''));
+  const sentinels = collect(problems, () => parseSentinels(vars.REDIS_SENTINELS)) ?? null;
   if (vars.FLEET_OFFLINE_SECONDS <= vars.FLEET_HEARTBEAT_SECONDS) {
     problems.push('FLEET_OFFLINE_SECONDS: must be longer than FLEET_HEARTBEAT_SECONDS');
   }
@@ -143,7 +149,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StevedoreConfi
 
   return {
     docker,
-    redis: { url: vars.REDIS_URL ?? DEFAULT_REDIS_URL, explicit: vars.REDIS_URL !== undefined },
+    redis: {
+      url: vars.REDIS_URL ?? DEFAULT_REDIS_URL,
+      // Sentinels name the Redis too: no private one is started in their place.
+      explicit: vars.REDIS_URL !== undefined || sentinels !== null,
+      sentinels,
+      sentinelMaster: vars.REDIS_SENTINEL_MASTER,
+      sentinelPassword: vars.REDIS_SENTINEL_PASSWORD ?? null,
+    },
     http: {
       host: vars.HOST,
       port: vars.PORT,
@@ -207,6 +220,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StevedoreConfi
     logFormat: vars.LOG_FORMAT,
     stateDir: vars.STEVEDORE_STATE_DIR,
   };
+}
+
+/** `host:port` pairs, comma-separated; null when unset. */
+function parseSentinels(value: string | undefined): { host: string; port: number }[] | null {
+  if (value === undefined) return null;
+  const sentinels = listOf(value).map((pair) => {
+    const match = /^(.+):(\d{1,5})$/.exec(pair);
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65535) {
+      throw new ConfigurationError([`REDIS_SENTINELS: ${JSON.stringify(pair)} is not host:port`]);
+    }
+    return { host: match[1]!, port };
+  });
+  if (sentinels.length === 0) throw new ConfigurationError(['REDIS_SENTINELS: names no sentinel']);
+  return sentinels;
 }
 
 /** `key=value` pairs, comma-separated, as `docker --label` takes them one by one. */

@@ -33,19 +33,18 @@ class FleetStoreCloser implements OnApplicationShutdown {
     {
       provide: HOST_DIRECTORY,
       inject: [STEVEDORE_CONFIG, FleetKeys],
-      useFactory: (config: StevedoreConfig, keys: FleetKeys) =>
-        new RedisHostDirectory(config.redis.url, keys),
+      useFactory: (config: StevedoreConfig, keys: FleetKeys) => new RedisHostDirectory(config.redis, keys),
     },
     {
       provide: HOST_CATALOGUE_STORE,
       inject: [STEVEDORE_CONFIG, FleetKeys],
       useFactory: (config: StevedoreConfig, keys: FleetKeys) =>
-        new RedisHostCatalogueStore(config.redis.url, keys),
+        new RedisHostCatalogueStore(config.redis, keys),
     },
     {
       provide: HOST_REQUESTS,
       inject: [STEVEDORE_CONFIG, FleetKeys],
-      useFactory: (config: StevedoreConfig, keys: FleetKeys) => new RedisHostRequests(config.redis.url, keys),
+      useFactory: (config: StevedoreConfig, keys: FleetKeys) => new RedisHostRequests(config.redis, keys),
     },
     FleetStoreCloser,
   ],

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient, type RedisTarget } from '#libs/redis';
 import { QueueUnavailableError } from '#libs/errors';
 import type { HostDirectory } from './host-directory.port.js';
 import { FleetKeys } from './host-keys.js';
@@ -16,10 +17,10 @@ export class RedisHostDirectory implements HostDirectory {
   private readonly redis: Redis;
 
   constructor(
-    redisUrl: string,
+    redisUrl: RedisTarget,
     private readonly keys = new FleetKeys(),
   ) {
-    this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+    this.redis = createRedisClient(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
     this.redis.on('error', () => undefined);
   }
 

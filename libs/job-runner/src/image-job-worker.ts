@@ -54,7 +54,7 @@ export class ImageJobWorker implements OnApplicationBootstrap, OnModuleDestroy {
     this.collectHandlers();
     const { lockMs } = this.config.jobs;
     this.worker = new Worker(IMAGE_QUEUE, (job, token, signal) => this.process(job, token, signal), {
-      connection: bullConnection(this.config.redis.url),
+      connection: bullConnection(this.config.redis),
       concurrency: this.config.worker.concurrency,
       lockDuration: lockMs,
       stalledInterval: lockMs,

@@ -58,7 +58,16 @@ export class BullJobQueue implements JobQueue, JobCensus, OnModuleDestroy {
     private readonly guard: QueueGuard,
     private readonly events: ImageQueueEvents,
     private readonly lifecycle: JobLifecycle,
-  ) {}
+  ) {
+    // The queue's connection reports each failed reconnection (Redis restarting, a failover):
+    // one structured line per outage rather than BullMQ's console output for every attempt.
+    let quietUntil = 0;
+    this.queue.on('error', (error) => {
+      if (Date.now() < quietUntil) return;
+      quietUntil = Date.now() + 30_000;
+      this.logger.warn({ message: 'queue connection error; reconnecting', error: String(error) });
+    });
+  }
 
   async add<N extends JobName>(
     name: N,

@@ -18,7 +18,7 @@ import { RedisProbe } from './redis-probe.js';
   imports: [
     BullModule.forRootAsync({
       inject: [STEVEDORE_CONFIG],
-      useFactory: (config: StevedoreConfig) => ({ connection: bullConnection(config.redis.url) }),
+      useFactory: (config: StevedoreConfig) => ({ connection: bullConnection(config.redis) }),
     }),
     BullModule.registerQueue({ name: IMAGE_QUEUE }),
   ],

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient } from '#libs/redis';
 import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
 import { QueueUnavailableError } from '#libs/errors';
 
@@ -13,7 +14,7 @@ export class RedisProbe implements OnModuleInit, OnModuleDestroy {
   private connecting: Promise<void> | null = null;
 
   constructor(@Inject(STEVEDORE_CONFIG) config: StevedoreConfig) {
-    this.client = new Redis(config.redis.url, {
+    this.client = createRedisClient(config.redis, {
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient } from '#libs/redis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
 import type { QuotaDecision, QuotaKind, RequestQuota } from './request-quota.port.js';
@@ -19,7 +20,7 @@ export class RedisRequestQuota implements RequestQuota, OnModuleInit, OnModuleDe
   constructor(@Inject(STEVEDORE_CONFIG) config: StevedoreConfig) {
     // Without an offline queue a command fails at once while Redis is down, and the
     // in-memory insurance limiter answers instead of the request waiting.
-    this.client = new Redis(config.redis.url, {
+    this.client = createRedisClient(config.redis, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       lazyConnect: true,

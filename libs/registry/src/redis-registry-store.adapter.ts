@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient, type RedisTarget } from '#libs/redis';
 import { QueueUnavailableError } from '#libs/errors';
 import type { CredentialSealer } from '#libs/registry-auth';
 import type { RegistryStore, StoredRegistry } from './registry-store.port.js';
@@ -17,10 +18,10 @@ export class RedisRegistryStore implements RegistryStore {
   private readonly redis: Redis;
 
   constructor(
-    redisUrl: string,
+    redisUrl: RedisTarget,
     private readonly sealer: CredentialSealer,
   ) {
-    this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+    this.redis = createRedisClient(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
     this.redis.on('error', () => undefined);
   }
 

@@ -60,7 +60,7 @@ function clientOptions(config: StevedoreConfig): DistributionClientOptions {
       provide: REGISTRY_STORE,
       inject: [STEVEDORE_CONFIG, CREDENTIAL_SEALER],
       useFactory: (config: StevedoreConfig, sealer: CredentialSealer) =>
-        new RedisRegistryStore(config.redis.url, sealer),
+        new RedisRegistryStore(config.redis, sealer),
     },
     {
       provide: RegistryDirectory,
@@ -81,7 +81,7 @@ function clientOptions(config: StevedoreConfig): DistributionClientOptions {
     {
       provide: UPDATE_FINDINGS,
       inject: [STEVEDORE_CONFIG],
-      useFactory: (config: StevedoreConfig) => new RedisUpdateFindings(config.redis.url),
+      useFactory: (config: StevedoreConfig) => new RedisUpdateFindings(config.redis),
     },
     RegistryConnections,
   ],

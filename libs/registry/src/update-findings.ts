@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient, type RedisTarget } from '#libs/redis';
 import { QueueUnavailableError } from '#libs/errors';
 import type { UpdateFinding } from './update-status.js';
 
@@ -37,8 +38,8 @@ export class RedisUpdateFindings implements UpdateFindings {
   private subscriber: Redis | undefined;
   private readonly listeners = new Set<(finding: TagFinding) => void>();
 
-  constructor(private readonly redisUrl: string) {
-    this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+  constructor(private readonly redisUrl: RedisTarget) {
+    this.redis = createRedisClient(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
     this.redis.on('error', () => undefined);
   }
 
@@ -71,7 +72,7 @@ export class RedisUpdateFindings implements UpdateFindings {
   onChange(listener: (finding: TagFinding) => void): () => void {
     this.listeners.add(listener);
     if (!this.subscriber) {
-      this.subscriber = new Redis(this.redisUrl, { maxRetriesPerRequest: null });
+      this.subscriber = createRedisClient(this.redisUrl, { maxRetriesPerRequest: null });
       this.subscriber.on('error', () => undefined);
       this.subscriber.on('message', (_channel: string, text: string) => {
         const finding = parseFinding(text);

@@ -44,6 +44,8 @@ class HostReplica {
   loadAgain = false;
   /** The version whose state did not parse: not read again until another is published. */
   refusedVersion = 0;
+  /** The newest version a notice announced: what a read waits for, for read-your-writes across api processes. */
+  noticedVersion = 0;
 
   constructor(readonly host: string) {}
 
@@ -140,6 +142,25 @@ export class CatalogueReplicas {
     });
   }
 
+  /**
+   * The host's catalogue once it shows every version announced so far. A change made through
+   * another api process is answered after its notice went out (the agent publishes before it
+   * answers), so a read here right after that answer waits the few milliseconds the replica needs
+   * rather than showing the host as it was. Waits at most `timeoutMs`, then answers what it has.
+   */
+  async caughtUp(host: string, timeoutMs: number): Promise<ReplicatedCatalogue | null> {
+    const replica = this.replicas.get(host);
+    if (!replica) return null;
+    if (
+      replica.current &&
+      replica.noticedVersion > replica.version &&
+      replica.noticedVersion !== replica.refusedVersion
+    ) {
+      await this.reached(host, replica.noticedVersion, timeoutMs).catch(() => undefined);
+    }
+    return replica.current;
+  }
+
   /** Calls `listener` for each image event of any host once that host's replica shows it. */
   onImageEvent(listener: ImageEventListener): () => void {
     this.listeners.add(listener);
@@ -166,6 +187,7 @@ export class CatalogueReplicas {
   private onNotice(host: string, notice: CatalogueNotice): void {
     if (this.stopped || host === this.options.localHost) return;
     const replica = this.replicaOf(host);
+    replica.noticedVersion = Math.max(replica.noticedVersion, notice.version);
     if (notice.version <= replica.version) {
       // Already shown: the replica read the store after this version was published.
       this.emit(host, notice.events);

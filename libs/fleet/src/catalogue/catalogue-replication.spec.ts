@@ -171,6 +171,28 @@ describe('CatalogueReplicas', () => {
     await replicas.stop();
   });
 
+  it('answers a read once it shows every version announced: read-your-writes across api processes', async () => {
+    const store = new MemoryHostCatalogueStore();
+    const replicas = await start(store);
+    const publisher = new CataloguePublisher('h1', store);
+    publisher.offer({ snapshot: snapshotOf([base]), events: [] });
+    await settle();
+    let open: () => void = () => undefined;
+    store.readGate = new Promise((resolve) => (open = resolve));
+    publisher.offer({ snapshot: snapshotOf([base, app]), events: [] });
+    await settle();
+    // Announced, not read yet: a read waits for it rather than answering version 1.
+    expect(replicas.get('h1')).toMatchObject({ version: 1 });
+    const read = replicas.caughtUp('h1', 5_000);
+    store.readGate = null;
+    open();
+    expect(await read).toMatchObject({ version: 2 });
+    // With the replica current, no wait at all; and an unknown host has nothing to show.
+    expect(await replicas.caughtUp('h1', 5_000)).toMatchObject({ version: 2 });
+    expect(await replicas.caughtUp('h9', 5_000)).toBeNull();
+    await replicas.stop();
+  });
+
   it('refuses what an agent publishes that does not parse, keeping what it showed', async () => {
     const store = new MemoryHostCatalogueStore();
     const replicas = await start(store);

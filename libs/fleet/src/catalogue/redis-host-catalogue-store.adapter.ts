@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient, type RedisTarget } from '#libs/redis';
 import { QueueUnavailableError } from '#libs/errors';
 import { FleetKeys } from '../host-keys.js';
 import { decodeNotice, decodeState, encodeNoticeEvents, encodeState } from './catalogue-wire.js';
@@ -40,10 +41,10 @@ export class RedisHostCatalogueStore implements HostCatalogueStore {
   private subscriber: Redis | null = null;
 
   constructor(
-    private readonly redisUrl: string,
+    private readonly redisUrl: RedisTarget,
     private readonly keys = new FleetKeys(),
   ) {
-    this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+    this.redis = createRedisClient(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
     this.redis.on('error', () => undefined);
   }
 
@@ -105,7 +106,7 @@ export class RedisHostCatalogueStore implements HostCatalogueStore {
     if (this.subscriber) throw new Error('already following');
     // A subscribed connection may issue no other command: it gets its own. Its retries are
     // unbounded: the api keeps following however long Redis is away.
-    const subscriber = new Redis(this.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+    const subscriber = createRedisClient(this.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
     this.subscriber = subscriber;
     subscriber.on('error', () => undefined);
     subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => {

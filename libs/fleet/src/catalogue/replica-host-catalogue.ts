@@ -2,6 +2,9 @@ import type { CatalogueImageEvent, CatalogueSnapshot, HostCatalogue } from '#lib
 import { HostOfflineError } from '#libs/errors';
 import type { CatalogueReplicas } from './catalogue-replicas.js';
 
+/** How long a read waits for the replica to show a version already announced. */
+const CATCH_UP_MS = 1_000;
+
 /** One host's catalogue as the api's replica holds it: reads never leave the process. */
 export class ReplicaHostCatalogue implements HostCatalogue {
   private readonly byRequest = new WeakMap<object, CatalogueSnapshot>();
@@ -12,7 +15,7 @@ export class ReplicaHostCatalogue implements HostCatalogue {
   ) {}
 
   async current(): Promise<CatalogueSnapshot> {
-    const replicated = this.replicas.get(this.host);
+    const replicated = await this.replicas.caughtUp(this.host, CATCH_UP_MS);
     if (!replicated) throw new HostOfflineError(this.host, 'its agent has not published a catalogue yet');
     return replicated.snapshot;
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient, type RedisTarget } from '#libs/redis';
 import pLimit from 'p-limit';
 import { DomainError, HostOfflineError, QueueUnavailableError } from '#libs/errors';
 import type { ImageChangeCommand } from '#libs/image-changes';
@@ -34,10 +35,10 @@ export class RedisHostRequests implements HostRequests {
   private readonly blocking = new Set<Redis>();
 
   constructor(
-    private readonly redisUrl: string,
+    private readonly redisUrl: RedisTarget,
     private readonly keys = new FleetKeys(),
   ) {
-    this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+    this.redis = createRedisClient(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
     this.redis.on('error', () => undefined);
   }
 
@@ -74,7 +75,7 @@ export class RedisHostRequests implements HostRequests {
     signal: AbortSignal,
   ): Promise<void> {
     // BRPOP blocks its connection: a connection of its own, retried for as long as Redis is away.
-    const connection = new Redis(this.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+    const connection = createRedisClient(this.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
     connection.on('error', () => undefined);
     this.blocking.add(connection);
     const limit = pLimit(AGENT_CONCURRENCY);
@@ -158,7 +159,7 @@ export class RedisHostRequests implements HostRequests {
   /** Api side: the one subscription to every host's answers, made on first use. */
   private answers(): Promise<Redis> {
     this.subscribed ??= (async () => {
-      const subscriber = new Redis(this.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+      const subscriber = createRedisClient(this.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
       subscriber.on('error', () => undefined);
       subscriber.on('pmessage', (_pattern: string, channel: string, message: string) =>
         this.onAnswer(this.keys.hostOfAnswers(channel), message),

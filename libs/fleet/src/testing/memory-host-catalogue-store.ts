@@ -20,6 +20,8 @@ export class MemoryHostCatalogueStore implements HostCatalogueStore {
   /** Makes the next publish calls reject (true) or wait for the returned gate (a promise). */
   failPublish = false;
   publishGate: Promise<void> | null = null;
+  /** Makes reads wait for it (a replica that has a notice but not yet the state). */
+  readGate: Promise<void> | null = null;
   private handlers: Parameters<HostCatalogueStore['follow']>[0] | null = null;
 
   async publish(host: string, publication: CataloguePublication): Promise<number> {
@@ -50,6 +52,7 @@ export class MemoryHostCatalogueStore implements HostCatalogueStore {
   }
 
   async read(host: string) {
+    if (this.readGate) await this.readGate;
     const stored = this.hosts.get(host);
     return stored ? { version: stored.version, state: stored.state } : null;
   }

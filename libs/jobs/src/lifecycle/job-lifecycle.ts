@@ -161,7 +161,7 @@ export class JobLifecycle implements OnModuleDestroy {
 
   private async publish(jobId: string, change: LifecycleChange): Promise<void> {
     this.producer ??= new QueueEventsProducer(IMAGE_QUEUE, {
-      connection: bullConnection(this.config.redis.url),
+      connection: bullConnection(this.config.redis),
     });
     await this.producer.publishEvent({ eventName: LIFECYCLE_EVENT, jobId, change });
   }
