@@ -9,6 +9,7 @@ import { readTestEnvironment, runDocker } from '../environment/index.js';
 import type { ManagedDockerDaemon } from '../environment/types.js';
 import { graphql, rest, startApi, TEST_TOKENS, type ApiUnderTest } from '../support/api-under-test.js';
 import { eventually } from '../support/eventually.js';
+import { getJob, pullImage, settled } from '../support/jobs.js';
 import { subscribe } from '../support/graphql-subscription.js';
 import {
   AGENT_SCRIPT,
@@ -72,6 +73,8 @@ describe('the api over a fleet of two real hosts', () => {
       FLEET_KEY_PREFIX: prefix,
       FLEET_HEARTBEAT_SECONDS: '1',
       FLEET_OFFLINE_SECONDS: '3',
+      // A killed agent's active job is picked up again within seconds, not the default 30.
+      JOB_LOCK_SECONDS: '2',
       LOG_FORMAT: 'json',
     });
 
@@ -90,6 +93,8 @@ describe('the api over a fleet of two real hosts', () => {
       STEVEDORE_HOST_LABELS: 'role=build',
       FLEET_HEARTBEAT_SECONDS: '1',
       FLEET_OFFLINE_SECONDS: '3',
+      // Past the restarts these tests make, short of a run's patience.
+      FLEET_JOB_DEADLINE_SECONDS: '8',
     });
     await eventually(async () => {
       const listed = await hosts();
@@ -307,6 +312,51 @@ describe('the api over a fleet of two real hosts', () => {
     expect(unnamed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
+  it('pulls on a remote host through its own queue, worked by its agent', async () => {
+    const { appB } = env.fixtures.images;
+    const queued = await pullImage(api, { ref: appB.registries.open.ref, host: EDGE });
+    expect(queued.errors).toBeUndefined();
+    expect(queued.job!.id).toMatch(new RegExp(`@${EDGE}$`));
+    const job = await settled(api, queued.job!.id);
+    expect(job).toMatchObject({ state: 'COMPLETED', imageId: appB.id });
+    expect(job.progress.percent).toBe(100);
+    // On the edge host, not on the api's own.
+    expect(
+      (await edgeDocker(['image', 'inspect', '--format', '{{.Id}}', appB.registries.open.ref])).stdout.trim(),
+    ).toBe(appB.id);
+    const listed = await graphql<{ jobs: { nodes: { id: string; host: string }[] } }>(
+      api,
+      `{ jobs(host: "${EDGE}") { nodes { id host } } }`,
+    );
+    expect(listed.data!.jobs.nodes).toContainEqual({ id: queued.job!.id, host: EDGE });
+    const unnamed = await graphql(api, '{ jobs { totalCount } }');
+    expect(unnamed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const viaRest = await rest(api, `/api/v1/jobs/${encodeURIComponent(queued.job!.id)}`);
+    expect(viaRest.body).toMatchObject({ id: queued.job!.id, host: EDGE, state: 'COMPLETED' });
+    expect((await rest(api, `/api/v1/jobs/${encodeURIComponent('1@nowhere')}`)).body.code).toBe(
+      'JOB_NOT_FOUND',
+    );
+  });
+
+  it('finishes a pull whose agent was SIGKILLed mid-pull once the agent is back', async () => {
+    const { large } = env.fixtures.images;
+    const queued = await pullImage(api, { ref: large.registries.open.ref, host: EDGE });
+    expect(queued.errors).toBeUndefined();
+    const id = queued.job!.id;
+    await eventually(async () => expect((await getJob(api, id))?.state).toBe('ACTIVE'), 30_000);
+    agent.child.kill('SIGKILL');
+    await agent.exited();
+    agent = startAgent();
+    await agent.waitFor(/host registered/);
+    const job = await settled(api, id, 120_000);
+    expect(job).toMatchObject({ state: 'COMPLETED', imageId: large.id });
+    expect(
+      (
+        await edgeDocker(['image', 'inspect', '--format', '{{.Id}}', large.registries.open.ref])
+      ).stdout.trim(),
+    ).toBe(large.id);
+  });
+
   it('reads its own writes through another api process, which may die while this one serves', async () => {
     const other = await startApiProcess(
       serviceEnv(env, {
@@ -398,5 +448,11 @@ describe('the api over a fleet of two real hosts', () => {
       { token: TEST_TOKENS.write },
     );
     expect(refused.errors?.[0]?.extensions?.code).toBe('HOST_OFFLINE');
+
+    // A job for it waits, then fails with HOST_OFFLINE once the agent is away past the deadline.
+    const queued = await pullImage(api, { ref: env.fixtures.images.base.registries.open.ref, host: EDGE });
+    expect(queued.job).toMatchObject({ state: 'QUEUED', id: expect.stringMatching(new RegExp(`@${EDGE}$`)) });
+    const ended = await settled(api, queued.job!.id, 30_000);
+    expect(ended).toMatchObject({ state: 'FAILED', error: { code: 'HOST_OFFLINE' } });
   });
 });

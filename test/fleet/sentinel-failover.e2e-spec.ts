@@ -8,9 +8,9 @@ import { startSentinelSetup, type SentinelSetup } from '../support/sentinel-setu
 
 /**
  * The api and an agent on a real Redis Sentinel setup (one primary, one replica, three
- * sentinels), whose primary is SIGKILLed while a pull job runs: afterwards the agent heartbeats
- * and publishes to the new primary, the api follows it, a change through the agent works, and the
- * job reaches a final state.
+ * sentinels), whose primary is SIGKILLed while a pull job runs on the agent's host: afterwards
+ * the agent heartbeats and publishes to the new primary, the api follows it, a change through the
+ * agent works, and the job reaches a final state.
  */
 const env = readTestEnvironment();
 const HOST = 'sentinel-edge';
@@ -39,6 +39,8 @@ describe('the fleet on Redis Sentinel, through a failover', () => {
       FLEET_KEY_PREFIX: prefix,
       FLEET_HEARTBEAT_SECONDS: '1',
       FLEET_OFFLINE_SECONDS: '10',
+      // A job whose lock went with the old primary is handed back within seconds.
+      JOB_LOCK_SECONDS: '5',
     };
     agent = spawnService(AGENT_SCRIPT, {
       ...fleet,
@@ -59,9 +61,9 @@ describe('the fleet on Redis Sentinel, through a failover', () => {
   });
 
   it('keeps every part working across the failover, and the job it interrupted ends', async () => {
-    // A pull on the api's own host, under way as the primary dies.
+    // A pull on the agent's host, through that host's queue, under way as the primary dies.
     const { appB } = env.fixtures.images;
-    const queued = await pullImage(api, { ref: appB.registries.open.ref });
+    const queued = await pullImage(api, { ref: appB.registries.open.ref, host: HOST });
     expect(queued.errors).toBeUndefined();
     const { from, to } = await setup.killPrimary();
     expect(to).not.toBe(from);

@@ -101,6 +101,7 @@ export const environmentSchema = z.object({
   FLEET_HEARTBEAT_SECONDS: wholeNumber(1, 3_600).default(5),
   FLEET_OFFLINE_SECONDS: wholeNumber(2, 86_400).default(30),
   FLEET_REQUEST_TIMEOUT_SECONDS: wholeNumber(1, 3_600).default(60),
+  FLEET_JOB_DEADLINE_SECONDS: wholeNumber(1, 30 * 86_400).default(600),
   FLEET_KEY_PREFIX: z
     .string()
     .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must be lowercase letters, digits, ".", "_" or "-"')

@@ -157,6 +157,7 @@ describe('loadConfig', () => {
       heartbeatMs: 2_000,
       offlineAfterMs: 10_000,
       requestTimeoutMs: 60_000,
+      jobDeadlineMs: 600_000,
       keyPrefix: 'fleet-b',
     });
     // Without a name, the machine's, made fit for one.

@@ -49,6 +49,11 @@ export interface StevedoreConfig {
   readonly apiTokens: readonly ApiToken[];
   readonly worker: { readonly embedded: boolean; readonly concurrency: number };
   readonly jobs: {
+    /**
+     * BullMQ's key prefix of the image queue this process produces to or works: `bull` for the
+     * api's own daemon; an agent works its host's queue, `<fleet prefix>:{host:<name>}`.
+     */
+    readonly queuePrefix: string;
     /** Tries per job, the first included; transient failures retry with exponential backoff. */
     readonly attempts: number;
     readonly backoffMs: number;
@@ -108,6 +113,8 @@ export interface StevedoreConfig {
     readonly heartbeatMs: number;
     /** An agent not heard from for this long makes its host OFFLINE; must exceed the heartbeat. */
     readonly offlineAfterMs: number;
+    /** How long a host's queued jobs wait for its agent when it is away, before they fail with HOST_OFFLINE. */
+    readonly jobDeadlineMs: number;
     /** How long a change asked of another host's agent may take, answer and replica update included. */
     readonly requestTimeoutMs: number;
     /** Every fleet key starts with it (a second fleet, or a test, on the same Redis uses another). */
@@ -177,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StevedoreConfi
     apiTokens,
     worker: { embedded: vars.WORKER_EMBEDDED, concurrency: vars.WORKER_CONCURRENCY },
     jobs: {
+      queuePrefix: 'bull',
       attempts: vars.JOB_ATTEMPTS,
       backoffMs: vars.JOB_BACKOFF_MS,
       keepSeconds: vars.JOB_KEEP_SECONDS,
@@ -214,6 +222,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StevedoreConfi
       heartbeatMs: vars.FLEET_HEARTBEAT_SECONDS * 1000,
       offlineAfterMs: vars.FLEET_OFFLINE_SECONDS * 1000,
       requestTimeoutMs: vars.FLEET_REQUEST_TIMEOUT_SECONDS * 1000,
+      jobDeadlineMs: vars.FLEET_JOB_DEADLINE_SECONDS * 1000,
       keyPrefix: vars.FLEET_KEY_PREFIX,
     },
     logLevel: vars.LOG_LEVEL,

@@ -55,6 +55,7 @@ export class ImageJobWorker implements OnApplicationBootstrap, OnModuleDestroy {
     const { lockMs } = this.config.jobs;
     this.worker = new Worker(IMAGE_QUEUE, (job, token, signal) => this.process(job, token, signal), {
       connection: bullConnection(this.config.redis),
+      prefix: this.config.jobs.queuePrefix,
       concurrency: this.config.worker.concurrency,
       lockDuration: lockMs,
       stalledInterval: lockMs,

@@ -20,7 +20,10 @@ export class ImageQueueEvents implements OnModuleDestroy {
   /** Events from now on; BullMQ's own and ours (QueueEventsProducer) alike. */
   get stream(): QueueEvents {
     if (!this.events) {
-      this.events = new QueueEvents(IMAGE_QUEUE, { connection: bullConnection(this.config.redis) });
+      this.events = new QueueEvents(IMAGE_QUEUE, {
+        connection: bullConnection(this.config.redis),
+        prefix: this.config.jobs.queuePrefix,
+      });
       this.events.on('error', (error) =>
         this.logger.warn({ message: 'queue events error', error: String(error) }),
       );

@@ -33,7 +33,11 @@ export interface JobQueue {
   add<N extends JobName>(
     name: N,
     payload: JobPayloads[N],
-    options?: { deduplicationId?: string },
+    options?: {
+      deduplicationId?: string;
+      /** The host whose queue takes it (its agent runs it); default this process's own. */
+      host?: string;
+    },
   ): Promise<JobRecord>;
   get(id: string): Promise<JobRecord | null>;
   /**
@@ -50,7 +54,7 @@ export interface JobQueue {
    * Every job the queue still keeps (JOB_KEEP_SECONDS, JOB_KEEP_COUNT), newest first, as
    * summaries: a listing filters and pages these, then reads whole jobs for its page only.
    */
-  summaries(): Promise<JobSummary[]>;
+  summaries(host?: string): Promise<JobSummary[]>;
   /** Whole records of these jobs, in this order; a job gone meanwhile is left out. */
   getMany(ids: readonly string[]): Promise<JobRecord[]>;
   /**

@@ -18,4 +18,6 @@ export interface JobRecord {
   readonly createdAt: Date;
   readonly startedAt: Date | null;
   readonly finishedAt: Date | null;
+  /** The host whose queue holds it, where the api tells them apart (fleet). */
+  readonly host?: string;
 }

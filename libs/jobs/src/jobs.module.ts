@@ -18,7 +18,10 @@ import { RedisProbe } from './redis-probe.js';
   imports: [
     BullModule.forRootAsync({
       inject: [STEVEDORE_CONFIG],
-      useFactory: (config: StevedoreConfig) => ({ connection: bullConnection(config.redis) }),
+      useFactory: (config: StevedoreConfig) => ({
+        connection: bullConnection(config.redis),
+        prefix: config.jobs.queuePrefix,
+      }),
     }),
     BullModule.registerQueue({ name: IMAGE_QUEUE }),
   ],
@@ -34,6 +37,16 @@ import { RedisProbe } from './redis-probe.js';
     ImportArchives,
     ImportArchiveSweeper,
   ],
-  exports: [BullModule, RedisProbe, JOB_QUEUE, JOB_CENSUS, JobLifecycle, CREDENTIAL_SEALER, ImportArchives],
+  exports: [
+    BullModule,
+    RedisProbe,
+    QueueGuard,
+    BullJobQueue,
+    JOB_QUEUE,
+    JOB_CENSUS,
+    JobLifecycle,
+    CREDENTIAL_SEALER,
+    ImportArchives,
+  ],
 })
 export class JobsModule {}

@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { HostCatalogue } from '#libs/catalogue';
+import { LiveCatalogue, type CatalogueSnapshot, type HostCatalogue } from '#libs/catalogue';
 import { BadUserInputError } from '#libs/errors';
 import { CatalogueReplicas, HostRoster, parseHostName, ReplicaHostCatalogue } from '#libs/fleet';
 
@@ -33,6 +33,10 @@ export class HostCatalogues implements OnApplicationBootstrap, OnApplicationShut
     @Inject(LOCAL_HOST) readonly localHost: string | null,
     @Inject(LOCAL_CATALOGUE) private readonly local: HostCatalogue | null,
   ) {}
+
+  private get localLive(): LiveCatalogue | null {
+    return this.local instanceof LiveCatalogue ? this.local : null;
+  }
 
   /** Not awaited: the api serves its own host while Redis is away, and follows the fleet once it answers. */
   onApplicationBootstrap(): void {
@@ -84,6 +88,15 @@ export class HostCatalogues implements OnApplicationBootstrap, OnApplicationShut
   /** The catalogue of the host a `host` argument names (see resolve). */
   of(host?: string | null): HostCatalogue {
     return this.catalogueOf(this.resolve(host));
+  }
+
+  /**
+   * A known host's catalogue as fresh as this process can have it: the api's own daemon synced
+   * now (a tag made a moment ago by the CLI counts), another host's replica caught up.
+   */
+  fresh(name: string): Promise<CatalogueSnapshot> {
+    if (name === this.localHost && this.localLive) return this.localLive.refresh();
+    return this.catalogueOf(name).current();
   }
 
   /** The catalogue of a known host. */

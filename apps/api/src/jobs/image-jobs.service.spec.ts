@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { loadConfig } from '#libs/config';
-import type { LiveCatalogue } from '#libs/catalogue';
+import type { HostCatalogues } from '../fleet/host-catalogues.js';
 import { DomainError, QueueUnavailableError } from '#libs/errors';
 import {
   ImportArchives,
@@ -81,7 +81,11 @@ describe('ImageJobsService', () => {
     fakeImage({ id: hex('a'), repoTags: ['127.0.0.1:5000/acme/app:1', '127.0.0.1:5000/acme/app:2'] }),
     fakeImage({ id: hex('b'), repoTags: ['nginx:1.27'] }),
   ]);
-  const catalogue = { refresh: async () => snapshot } as unknown as LiveCatalogue;
+  // One host, the api's own: what the service asks of the fleet.
+  const hosts = {
+    resolve: (host?: string | null) => host ?? 'local',
+    fresh: async () => snapshot,
+  } as unknown as HostCatalogues;
   let queue: FakeJobQueue;
   let service: ImageJobsService;
   let stateDir: string;
@@ -90,7 +94,7 @@ describe('ImageJobsService', () => {
     queue = new FakeJobQueue();
     stateDir = mkdtempSync(join(tmpdir(), 'stevedore-image-jobs-'));
     const config = loadConfig({ STEVEDORE_STATE_DIR: stateDir });
-    service = new ImageJobsService(queue, sealer, catalogue, new ImportArchives(config));
+    service = new ImageJobsService(queue, sealer, hosts, new ImportArchives(config));
   });
   afterEach(() => rmSync(stateDir, { recursive: true, force: true }));
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
-import { LiveCatalogue } from '#libs/catalogue';
+import { HostCatalogues } from '../fleet/host-catalogues.js';
 import { paginate, type Page } from '#libs/pagination';
 import { BadUserInputError, ImageNotFoundError } from '#libs/errors';
 import {
@@ -30,12 +30,15 @@ import {
 
 export interface PullRequestInput {
   readonly ref: string;
+  /** The host that pulls (see HostCatalogues.resolve). */
+  readonly host?: string | null;
   readonly platform?: string | null;
   readonly auth?: RegistryCredentialsInput | null;
 }
 
 export interface PushRequestInput {
   readonly ref: string;
+  readonly host?: string | null;
   readonly allTags?: boolean | null;
   readonly auth?: RegistryCredentialsInput | null;
 }
@@ -49,6 +52,7 @@ export interface CopyRequestInput {
 }
 
 export interface JobListQuery {
+  readonly host?: string | null;
   readonly state?: JobState;
   readonly kind?: JobKind;
   readonly ref?: string;
@@ -71,7 +75,7 @@ export class ImageJobsService {
   constructor(
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
     @Inject(CREDENTIAL_SEALER) private readonly sealer: CredentialSealer,
-    private readonly catalogue: LiveCatalogue,
+    private readonly hosts: HostCatalogues,
     private readonly archives: ImportArchives,
   ) {}
 
@@ -86,12 +90,16 @@ export class ImageJobsService {
       );
     }
     const credentials = input.auth ? validateCredentials(input.auth) : null;
+    const host = this.hosts.resolve(input.host);
     return this.queue.add(
       JOB_NAMES.pull,
       { ref, platform, sealedCredentials: this.seal(credentials, ref), requestedBy },
       // Identical pulls share a job only with the same credentials: a pull queued with wrong
       // ones must not capture a later request with the right ones.
-      { deduplicationId: fingerprint('pull', ref, platform ?? '', this.credentialsFingerprint(credentials)) },
+      {
+        deduplicationId: fingerprint('pull', ref, platform ?? '', this.credentialsFingerprint(credentials)),
+        host,
+      },
     );
   }
 
@@ -101,13 +109,15 @@ export class ImageJobsService {
       throw new BadUserInputError('A push names a tag, not a digest: the registry computes the digest.');
     }
     const credentials = input.auth ? validateCredentials(input.auth) : null;
-    const tags = await this.tagsToPush(parsed, input.allTags ?? false);
+    const host = this.hosts.resolve(input.host);
+    const tags = await this.tagsToPush(host, parsed, input.allTags ?? false);
     const ref = input.allTags ? normalizedName(parsed) : tags[0]!;
     return this.queue.add(
       JOB_NAMES.push,
       { ref, tags, sealedCredentials: this.seal(credentials, ref), requestedBy },
       {
         deduplicationId: fingerprint('push', ref, tags.join(','), this.credentialsFingerprint(credentials)),
+        host,
       },
     );
   }
@@ -183,7 +193,7 @@ export class ImageJobsService {
 
   async list(query: JobListQuery): Promise<Page<JobRecord>> {
     const ref = query.ref === undefined ? undefined : normalizedRef(query.ref);
-    const jobs = (await this.queue.summaries()).filter(
+    const jobs = (await this.queue.summaries(this.hosts.resolve(query.host))).filter(
       (job) =>
         (query.state === undefined || job.state === query.state) &&
         (query.kind === undefined || job.kind === query.kind) &&
@@ -211,8 +221,8 @@ export class ImageJobsService {
    * The local tags a push covers; none is IMAGE_NOT_FOUND, before anything is queued. Read from
    * a fresh sync: a tag made a moment ago (by the CLI, say) must count.
    */
-  private async tagsToPush(reference: ImageReference, allTags: boolean): Promise<string[]> {
-    const snapshot = await this.catalogue.refresh();
+  private async tagsToPush(host: string, reference: ImageReference, allTags: boolean): Promise<string[]> {
+    const snapshot = await this.hosts.fresh(host);
     if (allTags) {
       const tags = snapshot.tagsOf(normalizedName(reference)).map(({ tag }) => tag.reference);
       if (tags.length === 0) throw new ImageNotFoundError(normalizedName(reference));

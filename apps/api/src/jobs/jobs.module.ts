@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { CatalogueModule } from '#libs/catalogue';
-import { JobsModule as JobQueueModule } from '#libs/jobs';
+import { JOB_QUEUE, JobsModule as JobQueueModule } from '#libs/jobs';
+import { HostJobQueues } from './host-job-queues.js';
+import { OfflineJobReaper } from './offline-job-reaper.js';
 import { ImageJobsService } from './image-jobs.service.js';
 import { JobUpdates } from './job-updates.js';
 import { JobsResolver } from './jobs.resolver.js';
@@ -9,7 +11,14 @@ import { JobsController } from './rest/jobs.controller.js';
 /** Pull and push jobs over GraphQL and REST: queueing, reading, cancelling, following. */
 @Module({
   imports: [JobQueueModule, CatalogueModule],
-  providers: [ImageJobsService, JobUpdates, JobsResolver],
+  // Every host's queue as one: what the api's job operations read and write.
+  providers: [
+    { provide: JOB_QUEUE, useClass: HostJobQueues },
+    ImageJobsService,
+    JobUpdates,
+    JobsResolver,
+    OfflineJobReaper,
+  ],
   controllers: [JobsController],
 })
 export class JobsApiModule {}

@@ -3,6 +3,7 @@ import type { Principal } from '#libs/auth';
 import type { JobRecord } from '#libs/jobs';
 import { callerOf, CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import { CopyImageArgs, JobsArgs, PullImageInput, PushImageInput } from './dto/job.inputs.js';
+import { HostArg } from '../fleet/host.arg.js';
 import { ImageJobsService } from './image-jobs.service.js';
 import { JobUpdates } from './job-updates.js';
 import { JobConnection } from './models/job-connection.model.js';
@@ -37,8 +38,8 @@ export class JobsResolver {
 
   @Query(() => JobConnection, { description: listJobs.description })
   @Serves(listJobs)
-  async jobs(@Args() args: JobsArgs): Promise<JobConnection> {
-    const page = await this.imageJobs.list({ ...args.filter, first: args.first, after: args.after });
+  async jobs(@Args() args: JobsArgs, @HostArg() host?: string | null): Promise<JobConnection> {
+    const page = await this.imageJobs.list({ ...args.filter, host, first: args.first, after: args.after });
     return { totalCount: page.totalCount, nodes: page.nodes.map(toJob), pageInfo: { ...page.pageInfo } };
   }
 

@@ -79,15 +79,21 @@ export class RedisHostRequests implements HostRequests {
     connection.on('error', () => undefined);
     this.blocking.add(connection);
     const limit = pLimit(AGENT_CONCURRENCY);
-    const stop = () => connection.disconnect();
-    signal.addEventListener('abort', stop, { once: true });
+    // A BRPOP queued while Redis is away settles only once it is back: the stop must not wait for it.
+    const stopped = new Promise<null>((resolve) => {
+      if (signal.aborted) resolve(null);
+      signal.addEventListener('abort', () => resolve(null), { once: true });
+    });
     try {
       while (!signal.aborted) {
         // Wait for a free slot before taking the next request off the list.
         while (limit.activeCount >= AGENT_CONCURRENCY && !signal.aborted) await limit(async () => undefined);
         let popped: [string, string] | null;
         try {
-          popped = await connection.brpop(this.keys.hostRequests(host), POLL_SECONDS);
+          const pop = connection.brpop(this.keys.hostRequests(host), POLL_SECONDS);
+          pop.catch(() => undefined);
+          popped = await Promise.race([pop, stopped]);
+          if (signal.aborted) break;
         } catch (error) {
           if (signal.aborted) break;
           this.logger.warn({ message: 'cannot read host requests; retrying', host, error: String(error) });
@@ -97,7 +103,6 @@ export class RedisHostRequests implements HostRequests {
         if (popped) void limit(() => this.answer(host, popped[1], handle));
       }
     } finally {
-      signal.removeEventListener('abort', stop);
       this.blocking.delete(connection);
       connection.disconnect();
     }

@@ -162,6 +162,7 @@ export class JobLifecycle implements OnModuleDestroy {
   private async publish(jobId: string, change: LifecycleChange): Promise<void> {
     this.producer ??= new QueueEventsProducer(IMAGE_QUEUE, {
       connection: bullConnection(this.config.redis),
+      prefix: this.config.jobs.queuePrefix,
     });
     await this.producer.publishEvent({ eventName: LIFECYCLE_EVENT, jobId, change });
   }

@@ -65,6 +65,18 @@ export class PullImageInput {
   @MaxLength(64)
   platform?: string;
 
+  @Field(() => String, {
+    nullable: true,
+    description: 'The Docker host that runs it (see hosts); may be left out when there is only one.',
+  })
+  @ApiPropertyOptional({
+    description: 'The Docker host (GET /api/v1/hosts); may be left out when there is only one',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(63)
+  host?: string;
+
   @Field(() => RegistryAuthInput, { nullable: true })
   @ApiPropertyOptional({ type: RegistryAuthInput })
   @IsOptional()
@@ -86,6 +98,18 @@ export class PushImageInput {
   @IsOptional()
   @IsBoolean()
   allTags?: boolean;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'The Docker host that runs it (see hosts); may be left out when there is only one.',
+  })
+  @ApiPropertyOptional({
+    description: 'The Docker host (GET /api/v1/hosts); may be left out when there is only one',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(63)
+  host?: string;
 
   @Field(() => RegistryAuthInput, { nullable: true })
   @ApiPropertyOptional({ type: RegistryAuthInput })

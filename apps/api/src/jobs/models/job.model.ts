@@ -73,6 +73,9 @@ export class Job {
   @Field({ description: 'Normalised reference the job works on.' })
   ref!: string;
 
+  @Field(() => String, { nullable: true, description: 'The Docker host whose queue holds it.' })
+  host?: string | null;
+
   @Field(() => JobState)
   state!: JobStateName;
 

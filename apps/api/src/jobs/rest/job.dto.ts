@@ -28,6 +28,8 @@ export class JobDto {
   @ApiProperty() id!: string;
   @ApiProperty({ enum: JOB_KINDS }) kind!: JobKind;
   @ApiProperty({ example: 'docker.io/library/nginx:1.27' }) ref!: string;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'The Docker host whose queue holds it' })
+  host?: string | null;
   @ApiProperty({ enum: JOB_STATES }) state!: JobState;
   @ApiProperty() attempts!: number;
   @ApiProperty({ type: JobProgressDto }) progress!: JobProgressDto;
@@ -47,6 +49,14 @@ export class JobListDto {
 
 /** GET /api/v1/jobs: the `jobs` operation's filter as flat query parameters. */
 export class ListJobsQuery extends PageArgs {
+  @ApiPropertyOptional({
+    description: 'The Docker host whose jobs (GET /api/v1/hosts); may be left out when there is only one',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(63)
+  host?: string;
+
   @ApiPropertyOptional({ enum: JOB_STATES })
   @IsOptional()
   @IsIn(JOB_STATES)
