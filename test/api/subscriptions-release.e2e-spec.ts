@@ -10,7 +10,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobQueue, JobRecord } from '#libs/jobs';
-import type { LiveCatalogue } from '#libs/catalogue';
+import type { HostCatalogues } from '../../apps/api/src/fleet/host-catalogues.js';
 import { JobUpdates } from '../../apps/api/src/jobs/job-updates.js';
 import { readTestEnvironment } from '../environment/index.js';
 import { startApi, TEST_TOKENS, type ApiUnderTest } from '../support/api-under-test.js';
@@ -135,8 +135,12 @@ describe('JobUpdates streams', () => {
       },
       get: () => get((change) => listener(change)),
     } as unknown as JobQueue;
-    const catalogue = { refresh: async () => undefined } as unknown as LiveCatalogue;
-    const updates = new JobUpdates(queue, catalogue);
+    const hosts = {
+      localHost: 'local',
+      names: () => ['local'],
+      fresh: async () => undefined,
+    } as unknown as HostCatalogues;
+    const updates = new JobUpdates(queue, hosts);
     updates.onModuleInit();
     return updates;
   }

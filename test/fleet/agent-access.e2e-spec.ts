@@ -73,6 +73,10 @@ describe("an agent's Redis user", () => {
     await refused(asAgent.xlen('bull:stevedore-images:events'));
     await refused(asAgent.scan('0', 'MATCH', `${prefix}:*`));
     await refused(asAgent.keys('*'));
+    await refused(asAgent.randomkey());
+    await refused(asAgent.call('PUBSUB', 'CHANNELS'));
+    await refused(asAgent.call('SCRIPT', 'FLUSH'));
+    await refused(asAgent.call('FUNCTION', 'FLUSH'));
     await refused(asAgent.call('CONFIG', 'GET', '*'));
     await refused(asAgent.flushall());
     await refused(asAgent.call('ACL', 'LIST'));

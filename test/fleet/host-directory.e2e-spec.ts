@@ -69,6 +69,25 @@ describe('RedisHostDirectory', () => {
     await expect(directory.get('{host:x}')).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
   });
 
+  it("takes a host's name from its key, and skips a record that does not parse", async () => {
+    const at = new Date('2026-12-02T11:00:00.000Z');
+    await directory.register(registration('forger'), { engineReachable: true, at });
+    // An agent writes only its own record, but anything into it.
+    await redis.hset(keys.hostRecord('forger'), 'name', 'build-1');
+    expect((await directory.list()).filter((host) => host.name === 'build-1')).toHaveLength(1);
+    expect(await directory.get('forger')).toMatchObject({ name: 'forger' });
+    for (const [field, value] of [
+      ['lastHeartbeatAt', 'yesterday'],
+      ['labels', 'null'],
+      ['engine', '{"version": 7}'],
+    ]) {
+      await directory.register(registration('forger'), { engineReachable: true, at });
+      await redis.hset(keys.hostRecord('forger'), field!, value!);
+      expect(await directory.get('forger')).toBeNull();
+      expect((await directory.list()).map((host) => host.name)).not.toContain('forger');
+    }
+  });
+
   it('answers QUEUE_UNAVAILABLE when Redis does not answer', async () => {
     const away = new RedisHostDirectory('redis://127.0.0.1:1', keys);
     try {

@@ -86,7 +86,12 @@ export class FleetKeys {
     const end = `}${suffix}`;
     if (!keyOrChannel.startsWith(start) || !keyOrChannel.endsWith(end)) return null;
     const name = keyOrChannel.slice(start.length, keyOrChannel.length - end.length);
-    return /^[a-z0-9._-]+$/.test(name) ? name : null;
+    try {
+      return parseHostName(name);
+    } catch {
+      // Not a name an agent could have registered under: no host's.
+      return null;
+    }
   }
 
   private hostScope(name: string): string {

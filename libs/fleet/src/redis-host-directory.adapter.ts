@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { createRedisClient, type RedisTarget } from '#libs/redis';
+import { z } from 'zod';
 import { QueueUnavailableError } from '#libs/errors';
 import type { HostDirectory } from './host-directory.port.js';
 import { FleetKeys } from './host-keys.js';
@@ -61,7 +62,7 @@ export class RedisHostDirectory implements HostDirectory {
   async get(name: string): Promise<HostRecord | null> {
     const key = this.keys.hostRecord(parseHostName(name));
     const fields = await this.guard(() => this.redis.hgetall(key));
-    return recordOf(fields);
+    return recordOf(name, fields);
   }
 
   async list(): Promise<HostRecord[]> {
@@ -82,7 +83,7 @@ export class RedisHostDirectory implements HostDirectory {
     for (const name of sorted) pipeline.hgetall(this.keys.hostRecord(name));
     const answers = (await this.guard(() => pipeline.exec())) ?? [];
     return answers
-      .map(([, fields]) => recordOf(fields as Record<string, string>))
+      .map(([, fields], index) => recordOf(sorted[index]!, fields as Record<string, string>))
       .filter((record): record is HostRecord => record !== null);
   }
 
@@ -99,21 +100,62 @@ export class RedisHostDirectory implements HostDirectory {
   }
 }
 
-/** A record as stored, or null for a missing or unreadable one (never a half-read host). */
-function recordOf(fields: Record<string, string>): HostRecord | null {
-  const { name, labels, engine, agentVersion, registeredAt, lastHeartbeatAt, engineReachable } = fields;
-  if (!name || !labels || !engine || !registeredAt || !lastHeartbeatAt) return null;
+const isoDate = z.iso.datetime().transform((value) => new Date(value));
+const label = z.string().max(1_024);
+/** A record as an agent wrote it: untrusted, so every field is checked before the api uses it. */
+const recordSchema = z.object({
+  labels: z.string().transform((text, context) => {
+    const parsed = z
+      .record(label, label)
+      .refine((labels) => Object.keys(labels).length <= 256)
+      .safeParse(parseJson(text));
+    if (!parsed.success) context.addIssue({ code: 'custom', message: 'labels' });
+    return parsed.data ?? {};
+  }),
+  engine: z.string().transform((text, context) => {
+    const parsed = engineSchema.nullable().safeParse(parseJson(text));
+    if (!parsed.success) context.addIssue({ code: 'custom', message: 'engine' });
+    return parsed.data ?? null;
+  }),
+  agentVersion: z.string().max(100).optional(),
+  registeredAt: isoDate,
+  lastHeartbeatAt: isoDate,
+  engineReachable: z.enum(['0', '1']).optional(),
+});
+const text = z.string().max(200);
+const engineSchema = z.object({
+  version: text,
+  apiVersion: text,
+  os: text,
+  architecture: text,
+  cpus: z.number().int().nonnegative().nullable(),
+  memoryBytes: z.number().nonnegative().nullable(),
+});
+
+/**
+ * A record as stored, or null for a missing or unreadable one (never a half-read host). The name
+ * is the key's, never the record's: an agent can write only its own key, so it cannot speak for
+ * another host.
+ */
+function recordOf(name: string, fields: Record<string, string>): HostRecord | null {
+  const parsed = recordSchema.safeParse(fields);
+  if (!parsed.success) return null;
+  const record = parsed.data;
+  return {
+    name,
+    labels: record.labels,
+    engine: record.engine as EngineInfo | null,
+    agentVersion: record.agentVersion ?? '',
+    registeredAt: record.registeredAt,
+    lastHeartbeatAt: record.lastHeartbeatAt,
+    engineReachable: record.engineReachable === '1',
+  };
+}
+
+function parseJson(value: string): unknown {
   try {
-    return {
-      name,
-      labels: JSON.parse(labels) as Record<string, string>,
-      engine: JSON.parse(engine) as EngineInfo | null,
-      agentVersion: agentVersion ?? '',
-      registeredAt: new Date(registeredAt),
-      lastHeartbeatAt: new Date(lastHeartbeatAt),
-      engineReachable: engineReachable === '1',
-    };
+    return JSON.parse(value);
   } catch {
-    return null;
+    return undefined;
   }
 }

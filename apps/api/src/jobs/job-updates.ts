@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { PubSub } from 'graphql-subscriptions';
-import { LiveCatalogue } from '#libs/catalogue';
+import { HostCatalogues } from '../fleet/host-catalogues.js';
 import { JobNotFoundError } from '#libs/errors';
 import { isFinal, JOB_QUEUE, type JobKind, type JobQueue, type JobRecord } from '#libs/jobs';
 
@@ -30,7 +30,7 @@ export class JobUpdates implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
-    private readonly catalogue: LiveCatalogue,
+    private readonly hosts: HostCatalogues,
   ) {}
 
   onModuleInit(): void {
@@ -93,7 +93,11 @@ export class JobUpdates implements OnModuleInit, OnModuleDestroy {
   }
 
   private async relay(record: JobRecord): Promise<void> {
-    if (record.state === 'COMPLETED') await this.catalogue.refresh().catch(() => undefined);
+    // The job's own host, caught up: its own daemon synced, another host's replica at its notice.
+    if (record.state === 'COMPLETED') {
+      const host = record.host ?? this.hosts.localHost;
+      if (host && this.hosts.names().includes(host)) await this.hosts.fresh(host).catch(() => undefined);
+    }
     await this.pubSub.publish(jobTrigger(record.id), record);
     await this.pubSub.publish(ALL_JOBS, record);
   }

@@ -34,7 +34,13 @@ export class OfflineJobReaper implements OnApplicationBootstrap, OnApplicationSh
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.check(), this.config.fleet.heartbeatMs);
+    this.timer = setInterval(
+      () =>
+        void this.check().catch((error: unknown) =>
+          this.logger.warn({ message: 'offline host check failed', error: String(error) }),
+        ),
+      this.config.fleet.heartbeatMs,
+    );
     this.timer.unref();
   }
 

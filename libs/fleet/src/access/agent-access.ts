@@ -13,7 +13,9 @@ export interface AgentCredentials {
  * The ACL rules of a host's agent: every command it needs (hashes, scripts, lists, pub/sub, and
  * what BullMQ runs), on the host's keys and channels only. Commands that reach across keys
  * (SCAN, KEYS, RANDOMKEY) or the server (@admin, @dangerous: CONFIG, FLUSHALL, DEBUG, …) are
- * refused; INFO stays, since BullMQ reads the server's version with it.
+ * refused, and so are listing channels and flushing or killing scripts and functions; INFO
+ * stays, since BullMQ reads the server's version with it. Its scripts run on the shared Redis:
+ * a host can still load it, but not reach another host's data.
  */
 export function agentAclRules(keys: FleetKeys, host: string, password: string): string[] {
   const pattern = keys.hostKeyPattern(parseHostName(host));
@@ -27,6 +29,12 @@ export function agentAclRules(keys: FleetKeys, host: string, password: string): 
     '-@admin',
     '-@dangerous',
     '-scan',
+    '-keys',
+    '-randomkey',
+    '-pubsub',
+    '-function',
+    '-script|flush',
+    '-script|kill',
     '+info',
     '+client|setname',
     '+client|getname',

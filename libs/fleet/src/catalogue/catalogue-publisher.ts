@@ -64,8 +64,11 @@ export class CataloguePublisher {
     return this.published.version;
   }
 
+  /** Stops publishing; waits for a version end with the last one published. */
   stop(): void {
     this.stopped = true;
+    for (const waiter of this.waiters) waiter.resolve(this.published.version);
+    this.waiters.clear();
   }
 
   private async drain(): Promise<void> {

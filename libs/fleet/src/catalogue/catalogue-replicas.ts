@@ -25,6 +25,9 @@ export interface CatalogueReplicasOptions {
 
 type ImageEventListener = (host: string, event: CatalogueImageEvent) => void;
 
+/** Notices kept per host while their version is being read. */
+const MAX_PENDING_NOTICES = 100;
+
 interface VersionWaiter {
   readonly version: number;
   readonly resolve: (catalogue: ReplicatedCatalogue) => void;
@@ -193,6 +196,8 @@ export class CatalogueReplicas {
       this.emit(host, notice.events);
       return;
     }
+    // Bounded: an agent publishing notices of versions it never stores must not grow this.
+    if (replica.pendingEvents.length >= MAX_PENDING_NOTICES) replica.pendingEvents.shift();
     replica.pendingEvents.push(notice);
     void this.load(replica).catch(() => undefined);
   }
@@ -229,6 +234,16 @@ export class CatalogueReplicas {
 
   private async loadOnce(replica: HostReplica): Promise<void> {
     const published = await this.store.read(replica.host);
+    if (published && replica.noticedVersion > published.version) {
+      // Announced but never stored (a notice ahead of the store, or a store that lost writes):
+      // nothing to wait for beyond what the store holds.
+      replica.noticedVersion = published.version;
+      replica.pendingEvents.splice(
+        0,
+        replica.pendingEvents.length,
+        ...replica.pendingEvents.filter((notice) => notice.version <= published.version),
+      );
+    }
     if (!published || published.version === replica.version || this.stopped) return;
     if (!published.state) {
       if (replica.refusedVersion !== published.version) {

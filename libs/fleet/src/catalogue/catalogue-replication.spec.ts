@@ -193,6 +193,19 @@ describe('CatalogueReplicas', () => {
     await replicas.stop();
   });
 
+  it('does not wait for a version a notice announced but the store never held', async () => {
+    const store = new MemoryHostCatalogueStore();
+    const replicas = await start(store);
+    new CataloguePublisher('h1', store).offer({ snapshot: snapshotOf([base]), events: [] });
+    await settle();
+    for (let version = 100; version < 400; version++) store.notify('h1', { version, events: [] });
+    await settle();
+    // Not the 5 s wait for version 399: the store's own version bounds what a read waits for.
+    const read = await Promise.race([replicas.caughtUp('h1', 5_000), sleep(1_000, 'waited' as const)]);
+    expect(read).toMatchObject({ version: 1 });
+    await replicas.stop();
+  });
+
   it('refuses what an agent publishes that does not parse, keeping what it showed', async () => {
     const store = new MemoryHostCatalogueStore();
     const replicas = await start(store);

@@ -49,8 +49,8 @@ const containerSchema = z.object({
 
 const stateSchema = z.object({
   takenAt: z.iso.datetime(),
-  summaries: z.array(summarySchema).max(1_000_000),
-  containers: z.array(containerSchema).max(1_000_000),
+  summaries: z.array(summarySchema).max(100_000),
+  containers: z.array(containerSchema).max(100_000),
 });
 
 const nullableList = stringList.nullable();
@@ -106,6 +106,7 @@ const factsSchema = z.object({
 const noticeSchema = z.object({
   version: z.number().int().positive(),
   events: z
+    // A burst (a load of many images) fits; a notice larger than that is refused.
     .array(
       z.object({
         action: z.string().max(100),
@@ -114,7 +115,7 @@ const noticeSchema = z.object({
         time: z.iso.datetime(),
       }),
     )
-    .max(100_000),
+    .max(10_000),
 });
 
 export function encodeState(state: CatalogueState): string {

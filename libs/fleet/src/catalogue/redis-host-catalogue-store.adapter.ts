@@ -8,6 +8,13 @@ import type { CataloguePublication, HostCatalogueStore } from './host-catalogue-
 
 /** Facts per HMGET round trip. */
 const FACTS_PER_READ = 1_000;
+/**
+ * The largest state the api reads (about 100,000 images): an agent's keys are its own to fill,
+ * and a larger one is refused before it is read, not parsed on the event loop.
+ */
+const MAX_STATE_BYTES = 64 * 1024 ** 2;
+/** The largest facts of one image the api reads (an image's inspect and history are a few KB). */
+const MAX_FACTS_BYTES = 1024 ** 2;
 
 /**
  * One publication, atomically: readers never see a state whose images' facts are not there yet,
@@ -71,10 +78,13 @@ export class RedisHostCatalogueStore implements HostCatalogueStore {
   }
 
   async read(host: string) {
-    const [version, state] = await this.guard(() =>
-      this.redis.hmget(this.keys.hostCatalogue(host), 'version', 'state'),
+    const key = this.keys.hostCatalogue(host);
+    const [version, size] = await this.guard(() =>
+      Promise.all([this.redis.hget(key, 'version'), this.redis.hstrlen(key, 'state')]),
     );
-    if (version === null) return null;
+    if (version === null || !Number.isSafeInteger(Number(version))) return null;
+    if (size > MAX_STATE_BYTES) return { version: Number(version), state: null };
+    const state = await this.guard(() => this.redis.hget(key, 'state'));
     return { version: Number(version), state: state === null ? null : decodeState(state) };
   }
 
@@ -89,7 +99,14 @@ export class RedisHostCatalogueStore implements HostCatalogueStore {
   async readFacts(host: string, ids: readonly string[]): Promise<Map<string, string>> {
     const facts = new Map<string, string>();
     for (let start = 0; start < ids.length; start += FACTS_PER_READ) {
-      const batch = ids.slice(start, start + FACTS_PER_READ);
+      const sizes = this.redis.pipeline();
+      for (const id of ids.slice(start, start + FACTS_PER_READ))
+        sizes.hstrlen(this.keys.hostImageFacts(host), id);
+      const measured = (await this.guard(() => sizes.exec())) ?? [];
+      const batch = ids
+        .slice(start, start + FACTS_PER_READ)
+        .filter((_, index) => Number(measured[index]?.[1] ?? 0) <= MAX_FACTS_BYTES);
+      if (batch.length === 0) continue;
       const values = await this.guard(() => this.redis.hmget(this.keys.hostImageFacts(host), ...batch));
       batch.forEach((id, index) => {
         const value = values[index];

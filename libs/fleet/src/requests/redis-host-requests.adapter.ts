@@ -59,7 +59,9 @@ export class RedisHostRequests implements HostRequests {
       this.pending.set(id, { host, resolve, reject, timer });
     });
     try {
-      await this.redis.lpush(this.keys.hostRequests(host), request);
+      const key = this.keys.hostRequests(host);
+      // The list of an agent that never comes back goes too, once its last request has expired.
+      await this.redis.multi().lpush(key, request).pexpire(key, timeoutMs).exec();
     } catch (error) {
       const pending = this.pending.get(id);
       if (pending) clearTimeout(pending.timer);
