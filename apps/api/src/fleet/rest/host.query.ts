@@ -1,13 +1,7 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { HostProperty } from '../host-property.decorator.js';
 
 /** `?host=`: the Docker host a REST read is about; may be left out when there is only one. */
 export class HostQuery {
-  @ApiPropertyOptional({
-    description: 'The Docker host (GET /api/v1/hosts); may be left out when there is only one',
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(63)
+  @HostProperty({ graphql: false })
   host?: string;
 }

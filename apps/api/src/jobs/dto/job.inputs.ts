@@ -19,6 +19,7 @@ import {
 } from '#libs/jobs';
 import { PageArgs } from '../../common/page.args.js';
 import { JobKind, JobState } from '../models/job.model.js';
+import { HostProperty } from '../../fleet/host-property.decorator.js';
 
 /** Lengths are checked in depth by the registry-auth library; these bound what reaches it. */
 const CREDENTIAL_MAX = 16_384;
@@ -65,16 +66,7 @@ export class PullImageInput {
   @MaxLength(64)
   platform?: string;
 
-  @Field(() => String, {
-    nullable: true,
-    description: 'The Docker host that runs it (see hosts); may be left out when there is only one.',
-  })
-  @ApiPropertyOptional({
-    description: 'The Docker host (GET /api/v1/hosts); may be left out when there is only one',
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(63)
+  @HostProperty({ graphql: true })
   host?: string;
 
   @Field(() => RegistryAuthInput, { nullable: true })
@@ -99,16 +91,7 @@ export class PushImageInput {
   @IsBoolean()
   allTags?: boolean;
 
-  @Field(() => String, {
-    nullable: true,
-    description: 'The Docker host that runs it (see hosts); may be left out when there is only one.',
-  })
-  @ApiPropertyOptional({
-    description: 'The Docker host (GET /api/v1/hosts); may be left out when there is only one',
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(63)
+  @HostProperty({ graphql: true })
   host?: string;
 
   @Field(() => RegistryAuthInput, { nullable: true })

@@ -3,6 +3,7 @@ import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { JOB_KINDS, JOB_STATES, type JobKind, type JobState } from '#libs/jobs';
 import { PageArgs } from '../../common/page.args.js';
 import { PageInfoDto } from '../../images/rest/image.dto.js';
+import { HostProperty } from '../../fleet/host-property.decorator.js';
 
 export class LayerProgressDto {
   @ApiProperty() id!: string;
@@ -49,12 +50,7 @@ export class JobListDto {
 
 /** GET /api/v1/jobs: the `jobs` operation's filter as flat query parameters. */
 export class ListJobsQuery extends PageArgs {
-  @ApiPropertyOptional({
-    description: 'The Docker host whose jobs (GET /api/v1/hosts); may be left out when there is only one',
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(63)
+  @HostProperty({ graphql: false })
   host?: string;
 
   @ApiPropertyOptional({ enum: JOB_STATES })
