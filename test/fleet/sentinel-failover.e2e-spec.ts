@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { agentRedisUrl, FleetKeys, grantAgentAccess } from '../../libs/fleet/src/index.js';
 import { readTestEnvironment, runDocker } from '../environment/index.js';
 import { graphql, startApi, TEST_TOKENS, type ApiUnderTest } from '../support/api-under-test.js';
 import { eventually } from '../support/eventually.js';
@@ -7,7 +9,7 @@ import { AGENT_SCRIPT, ensureBuilt, spawnService, type ServiceProcess } from '..
 import { startSentinelSetup, type SentinelSetup } from '../support/sentinel-setup.js';
 
 /**
- * The api and an agent on a real Redis Sentinel setup (one primary, one replica, three
+ * The api and an agent (as its own Redis user) on a real Redis Sentinel setup (one primary, one replica, three
  * sentinels), whose primary is SIGKILLed while a pull job runs on the agent's host: afterwards
  * the agent heartbeats and publishes to the new primary, the api follows it, a change through the
  * agent works, and the job reaches a final state.
@@ -42,8 +44,14 @@ describe('the fleet on Redis Sentinel, through a failover', () => {
       // A job whose lock went with the old primary is handed back within seconds.
       JOB_LOCK_SECONDS: '5',
     };
+    // The agent as its own Redis user: granted on the primary and on its replica, so it keeps
+    // its access after the failover (ACL changes are not replicated).
+    const admin = new Redis({ host: '127.0.0.1', port: await setup.primaryPort() });
+    const granted = await grantAgentAccess(admin, new FleetKeys(prefix), HOST);
+    admin.disconnect();
     agent = spawnService(AGENT_SCRIPT, {
       ...fleet,
+      REDIS_URL: agentRedisUrl('redis://127.0.0.1:6379', granted),
       DOCKER_HOST: env.docker.host,
       STEVEDORE_HOST_NAME: HOST,
       LOG_FORMAT: 'json',

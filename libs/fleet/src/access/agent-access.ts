@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { Redis as IORedis, type Redis } from 'ioredis';
 import { FleetKeys } from '../host-keys.js';
 import { parseHostName } from '../host-name.js';
 
@@ -48,8 +48,10 @@ export function agentUsername(host: string): string {
 
 /**
  * Creates (or replaces, with a new password) the Redis user of a host's agent, through a
- * connection allowed to manage users. Saved to the server's ACL file when it has one: otherwise
- * the user lasts until Redis restarts, which `saved` says.
+ * connection allowed to manage users, on the server and on each of its replicas: ACL changes are
+ * not replicated, and an agent must keep its access after a failover. Saved to each server's ACL
+ * file when it has one: otherwise the user lasts until that server restarts (`saved` is false).
+ * A replica added later has no agent users: grant them again then.
  */
 export async function grantAgentAccess(
   admin: Redis,
@@ -58,15 +60,54 @@ export async function grantAgentAccess(
 ): Promise<AgentCredentials & { readonly saved: boolean }> {
   const username = agentUsername(host);
   const password = randomBytes(24).toString('base64url');
-  await admin.call('ACL', 'SETUSER', username, ...agentAclRules(keys, host, password));
-  const [, aclFile] = (await admin.call('CONFIG', 'GET', 'aclfile')) as [string, string];
-  if (aclFile) await admin.call('ACL', 'SAVE');
-  return { username, password, saved: Boolean(aclFile) };
+  const rules = agentAclRules(keys, host, password);
+  const saved = await onEveryNode(admin, async (node) => {
+    await node.call('ACL', 'SETUSER', username, ...rules);
+    return saveAcl(node);
+  });
+  return { username, password, saved: saved.every(Boolean) };
 }
 
-/** Removes a host's agent user: the agent is cut off at its next command. */
+/** Removes a host's agent user, everywhere it was granted: the agent is cut off at its next command. */
 export async function revokeAgentAccess(admin: Redis, host: string): Promise<void> {
-  await admin.call('ACL', 'DELUSER', agentUsername(host));
+  await onEveryNode(admin, async (node) => {
+    await node.call('ACL', 'DELUSER', agentUsername(host));
+    return saveAcl(node);
+  });
+}
+
+async function saveAcl(node: Redis): Promise<boolean> {
+  const [, aclFile] = (await node.call('CONFIG', 'GET', 'aclfile')) as [string, string];
+  if (aclFile) await node.call('ACL', 'SAVE');
+  return Boolean(aclFile);
+}
+
+/** Runs `change` on the server `admin` reaches, then on each replica it lists, as the same user. */
+async function onEveryNode<T>(admin: Redis, change: (node: Redis) => Promise<T>): Promise<T[]> {
+  const results = [await change(admin)];
+  const info = (await admin.call('INFO', 'replication')) as string;
+  const replicas = [...info.matchAll(/^slave\d+:ip=([^,]+),port=(\d+)/gm)].map(([, host, port]) => ({
+    host: host!,
+    port: Number(port),
+  }));
+  const { username, password, tls } = admin.options;
+  for (const replica of replicas) {
+    const node = new IORedis({
+      ...replica,
+      username,
+      password,
+      tls,
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+    });
+    node.on('error', () => undefined);
+    try {
+      results.push(await change(node));
+    } finally {
+      node.disconnect();
+    }
+  }
+  return results;
 }
 
 /** The agent's REDIS_URL: the fleet's Redis with the agent's user in place of the admin's. */
