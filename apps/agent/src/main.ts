@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigurationError, loadConfigOrExit } from '#libs/config';
+import { ConfigurationError, exitIfStopTakesLongerThan, loadConfigOrExit } from '#libs/config';
 import { HostAgent } from '#libs/fleet';
 import { PinoNestLogger, redactedRedisUrl } from '#libs/logging';
 import { AgentModule } from './agent.module.js';
@@ -12,6 +12,8 @@ async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(AgentModule.forRoot(config), { bufferLogs: true });
   app.useLogger(app.get(PinoNestLogger));
   app.enableShutdownHooks();
+  // Active jobs get their grace period; past it (and a margin), the agent goes anyway.
+  exitIfStopTakesLongerThan(config.jobs.shutdownGraceMs + 10_000);
   new Logger('Stevedore').log({
     message: 'agent running',
     host: app.get(HostAgent).hostName,

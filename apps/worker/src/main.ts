@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { loadConfigOrExit } from '#libs/config';
+import { exitIfStopTakesLongerThan, loadConfigOrExit } from '#libs/config';
 import { PinoNestLogger, redactedRedisUrl } from '#libs/logging';
 import { WorkerModule } from './worker.module.js';
 
@@ -11,6 +11,8 @@ async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { bufferLogs: true });
   app.useLogger(app.get(PinoNestLogger));
   app.enableShutdownHooks();
+  // Active jobs get their grace period; past it (and a margin), the worker goes anyway.
+  exitIfStopTakesLongerThan(config.jobs.shutdownGraceMs + 10_000);
   new Logger('Stevedore').log({
     message: 'worker running',
     redis: redactedRedisUrl(config.redis.url),

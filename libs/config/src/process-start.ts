@@ -22,3 +22,14 @@ export function processLogger(level: LogLevel, pretty = false): ConsoleLogger {
   const enabled = LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1) as NestLogLevel[];
   return new ConsoleLogger({ json: !pretty, colors: pretty, logLevels: enabled });
 }
+
+/**
+ * For a process entry point whose shutdown hooks wait on Redis or Docker: after SIGTERM or
+ * SIGINT, exit with status 1 if the graceful stop has not ended within `boundMs` (a connection
+ * retrying for ever must not keep a stopped agent or worker alive).
+ */
+export function exitIfStopTakesLongerThan(boundMs: number): void {
+  const arm = () => setTimeout(() => process.exit(1), boundMs).unref();
+  process.once('SIGTERM', arm);
+  process.once('SIGINT', arm);
+}
