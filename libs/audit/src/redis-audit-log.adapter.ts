@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { createRedisClient } from '#libs/redis';
+import { closeRedisClient, createRedisClient } from '#libs/redis';
 import { decodeCursor, encodeCursor, MAX_PAGE_SIZE } from '#libs/pagination';
 import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
 import { BadUserInputError, QueueUnavailableError } from '#libs/errors';
@@ -69,7 +69,7 @@ export class RedisAuditLog implements AuditLog, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.redis.disconnect();
+    await closeRedisClient(this.redis);
   }
 
   private async count(operation?: string): Promise<number> {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { createRedisClient, type RedisTarget } from '#libs/redis';
+import { closeRedisClient, createRedisClient, type RedisTarget } from '#libs/redis';
 import { z } from 'zod';
 import { QueueUnavailableError } from '#libs/errors';
 import type { HostDirectory } from './host-directory.port.js';
@@ -88,7 +88,7 @@ export class RedisHostDirectory implements HostDirectory {
   }
 
   async close(): Promise<void> {
-    this.redis.disconnect();
+    await closeRedisClient(this.redis);
   }
 
   private async guard<T>(call: () => Promise<T>): Promise<T> {

@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Queue } from 'bullmq';
+import pTimeout from 'p-timeout';
 import { ImportArchives } from './import-archives.js';
 import { artifactOf } from './job-definitions.js';
 import { IMAGE_QUEUE } from './queue.constants.js';
@@ -69,21 +70,16 @@ export class ImportArchiveSweeper implements OnApplicationBootstrap, OnModuleDes
   /** File names of the archives that jobs which may still run hold (JOB_ARTIFACTS). */
   private async pendingArchives(): Promise<Set<string>> {
     await this.redis.ping();
-    let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${LIST_BOUND_MS} ms`)), LIST_BOUND_MS);
+    const jobs = await pTimeout(this.queue.getJobs([...PENDING_STATES]), {
+      milliseconds: LIST_BOUND_MS,
+      message: `no answer within ${LIST_BOUND_MS} ms`,
     });
-    try {
-      const jobs = await Promise.race([this.queue.getJobs([...PENDING_STATES]), bound]);
-      const names = new Set<string>();
-      for (const job of jobs) {
-        // A job removed between the two reads of getJobs comes back undefined.
-        const artifact = job ? artifactOf(job.name, job.data) : null;
-        if (artifact?.kind === 'import-archive' && artifact.fileName) names.add(artifact.fileName);
-      }
-      return names;
-    } finally {
-      clearTimeout(timer);
+    const names = new Set<string>();
+    for (const job of jobs) {
+      // A job removed between the two reads of getJobs comes back undefined.
+      const artifact = job ? artifactOf(job.name, job.data) : null;
+      if (artifact?.kind === 'import-archive' && artifact.fileName) names.add(artifact.fileName);
     }
+    return names;
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import pTimeout from 'p-timeout';
 import { DomainError, QueueUnavailableError } from '#libs/errors';
 import { RedisProbe } from './redis-probe.js';
 
@@ -18,19 +19,17 @@ export class QueueGuard {
 
   async run<T>(operation: () => Promise<T>): Promise<T> {
     await this.redis.ping();
-    let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_ANSWER_MS} ms`)), REDIS_ANSWER_MS);
-    });
     try {
-      return await Promise.race([operation(), bound]);
+      // The operation's own late failure (the connection closing under it) is then handled too.
+      return await pTimeout(operation(), {
+        milliseconds: REDIS_ANSWER_MS,
+        message: `no answer within ${REDIS_ANSWER_MS} ms`,
+      });
     } catch (error) {
       if (error instanceof DomainError) throw error;
       throw new QueueUnavailableError(error instanceof Error ? error.message : String(error), {
         cause: error,
       });
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import pTimeout from 'p-timeout';
 import type { StevedoreConfig } from '#libs/config';
 
 /** Where Redis is: a URL, or the configuration's settings (a URL, or sentinels and a master name). */
@@ -48,4 +49,21 @@ export function redisConnectionOptions(
 ): RedisOptions & { url?: string } {
   const sentinels = sentinelsOf(target);
   return sentinels ? sentinelOptions(sentinels, options) : { url: redisUrlOf(target), ...options };
+}
+
+/** How long a closing connection waits for the commands already sent to be answered. */
+const QUIT_WAIT_MS = 1_000;
+
+/**
+ * Closes a command connection gracefully: QUIT, so that commands already sent (a heartbeat, a
+ * publication, an audit entry) are answered rather than failed with "Connection is closed"; cut
+ * after a second, or at once when it is not connected. Not for a connection blocked in BRPOP or
+ * the like, whose QUIT would wait behind it: disconnect those.
+ */
+export async function closeRedisClient(client: Redis): Promise<void> {
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
+  await pTimeout(client.quit(), { milliseconds: QUIT_WAIT_MS }).catch(() => client.disconnect());
 }

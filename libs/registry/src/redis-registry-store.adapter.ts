@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { createRedisClient, type RedisTarget } from '#libs/redis';
+import { closeRedisClient, createRedisClient, type RedisTarget } from '#libs/redis';
 import { QueueUnavailableError } from '#libs/errors';
 import type { CredentialSealer } from '#libs/registry-auth';
 import type { RegistryStore, StoredRegistry } from './registry-store.port.js';
@@ -48,7 +48,7 @@ export class RedisRegistryStore implements RegistryStore {
   }
 
   async close(): Promise<void> {
-    this.redis.disconnect();
+    await closeRedisClient(this.redis);
   }
 
   /** An entry whose credentials no key opens (a rotated-away key) stays listed, without them. */

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { createRedisClient, type RedisTarget } from '#libs/redis';
+import { closeRedisClient, createRedisClient, type RedisTarget } from '#libs/redis';
 import { QueueUnavailableError } from '#libs/errors';
 import type { UpdateFinding } from './update-status.js';
 
@@ -84,8 +84,8 @@ export class RedisUpdateFindings implements UpdateFindings {
   }
 
   async close(): Promise<void> {
-    this.redis.disconnect();
     this.subscriber?.disconnect();
+    await closeRedisClient(this.redis);
   }
 
   private async guard<T>(call: () => Promise<T>): Promise<T> {

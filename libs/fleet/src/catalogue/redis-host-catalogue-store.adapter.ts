@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { createRedisClient, type RedisTarget } from '#libs/redis';
+import { closeRedisClient, createRedisClient, type RedisTarget } from '#libs/redis';
 import { QueueUnavailableError } from '#libs/errors';
 import { FleetKeys } from '../host-keys.js';
 import { decodeNotice, decodeState, encodeNoticeEvents, encodeState } from './catalogue-wire.js';
@@ -149,7 +149,7 @@ export class RedisHostCatalogueStore implements HostCatalogueStore {
 
   async close(): Promise<void> {
     this.subscriber?.disconnect();
-    this.redis.disconnect();
+    await closeRedisClient(this.redis);
   }
 
   private async guard<T>(call: () => Promise<T>): Promise<T> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { createRedisClient, type RedisTarget } from '#libs/redis';
+import { closeRedisClient, createRedisClient, type RedisTarget } from '#libs/redis';
 import pLimit from 'p-limit';
 import { DomainError, HostOfflineError, QueueUnavailableError } from '#libs/errors';
 import type { ImageChangeCommand } from '#libs/image-changes';
@@ -118,7 +118,7 @@ export class RedisHostRequests implements HostRequests {
     this.pending.clear();
     for (const connection of this.blocking) connection.disconnect();
     (await this.subscribed?.catch(() => null))?.disconnect();
-    this.redis.disconnect();
+    await closeRedisClient(this.redis);
   }
 
   /** Agent side: one request, run if its deadline has not passed, answered on the host's channel. */
