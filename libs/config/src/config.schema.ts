@@ -96,6 +96,7 @@ export const environmentSchema = z.object({
     .max(86_400, 'must be at most 86400')
     .default(300),
   AGENT_EMBEDDED: booleanString.default(true),
+  FAN_OUT_COORDINATOR: booleanString.default(true),
   STEVEDORE_HOST_NAME: z.string().min(1).optional(),
   STEVEDORE_HOST_LABELS: z.string().optional(),
   FLEET_HEARTBEAT_SECONDS: wholeNumber(1, 3_600).default(5),

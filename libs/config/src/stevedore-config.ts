@@ -107,6 +107,8 @@ export interface StevedoreConfig {
   readonly fleet: {
     /** The api runs the agent of its own daemon in-process (AGENT_EMBEDDED, default true). */
     readonly agentEmbedded: boolean;
+    /** The api runs parents of fan-outs (FAN_OUT_COORDINATOR, default true); at least one api must. */
+    readonly coordinator: boolean;
     /** Checked against the host name grammar where it is used (libs/fleet). */
     readonly hostName: string;
     readonly hostLabels: Readonly<Record<string, string>>;
@@ -217,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StevedoreConfi
     catalogue: { resyncMs: vars.CATALOGUE_RESYNC_SECONDS * 1000 },
     fleet: {
       agentEmbedded: vars.AGENT_EMBEDDED,
+      coordinator: vars.FAN_OUT_COORDINATOR,
       hostName: vars.STEVEDORE_HOST_NAME ?? hostNameOfMachine(),
       hostLabels,
       heartbeatMs: vars.FLEET_HEARTBEAT_SECONDS * 1000,

@@ -43,8 +43,15 @@ export class InvalidReferenceError extends DomainError {
 }
 
 export class ImageNotFoundError extends DomainError {
-  constructor(readonly reference: string) {
-    super('IMAGE_NOT_FOUND', `No local image matches ${JSON.stringify(reference)}.`);
+  constructor(
+    readonly reference: string,
+    /** The host that lacks it, where there are several. */
+    host?: string,
+  ) {
+    super(
+      'IMAGE_NOT_FOUND',
+      `No local image matches ${JSON.stringify(reference)}${host ? ` on host ${host}` : ''}.`,
+    );
   }
 }
 

@@ -76,6 +76,14 @@ export class FleetKeys {
     return `${this.hostScope(name)}:*`;
   }
 
+  /**
+   * BullMQ's prefix for the fleet's own queue: the parents of fan-outs, which api processes run.
+   * No agent is granted it (its tag is no host's).
+   */
+  fleetQueuePrefix(): string {
+    return `${this.prefix}:{fleet}`;
+  }
+
   /** BullMQ's prefix for the host's own queue (so its keys fall under hostKeyPattern). */
   hostQueuePrefix(name: string): string {
     return this.hostScope(name);

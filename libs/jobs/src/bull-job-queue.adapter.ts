@@ -72,9 +72,9 @@ export class BullJobQueue implements JobQueue, JobCensus, OnModuleDestroy {
   async add<N extends JobName>(
     name: N,
     payload: JobPayloads[N],
-    options: { deduplicationId?: string } = {},
+    options: { deduplicationId?: string; jobId?: string } = {},
   ): Promise<JobRecord> {
-    const jobId = randomUUID();
+    const jobId = options.jobId ?? randomUUID();
     const jobs = this.config.jobs;
     const jobOptions: JobsOptions = {
       jobId,
@@ -85,6 +85,12 @@ export class BullJobQueue implements JobQueue, JobCensus, OnModuleDestroy {
       ...(options.deduplicationId ? { deduplication: { id: options.deduplicationId } } : {}),
     };
     const job = await this.guard.run(() => this.queue.add(name, payload, jobOptions));
+    // A job of a given id may exist already (BullMQ then adds nothing): answered as it is.
+    if (options.jobId) {
+      const record = await this.get(jobId);
+      if (!record) throw new QueueUnavailableError(`job ${jobId} vanished right after it was queued`);
+      return record;
+    }
     // A new job is answered as queued, even if a worker took it meanwhile.
     if (job.id === jobId) return toJobRecord(job as unknown as BullJobFields, 'waiting')!;
     // Deduplicated: BullMQ answers with the id of the job already queued or running.

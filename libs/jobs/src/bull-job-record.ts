@@ -1,4 +1,5 @@
 import type { Job, Queue } from 'bullmq';
+import { fanOutChildPublicId, fanOutPlanOf } from './fan-out/fan-out.js';
 import { parseFailedReason } from './job-failure.js';
 import {
   KIND_OF_JOB,
@@ -33,6 +34,7 @@ export function toJobRecord(job: BullJobFields, bullState: string): JobRecord | 
   const failure = state === 'FAILED' ? parseFailedReason(job.failedReason) : null;
   const result = (job.returnvalue ?? null) as ImageJobResult | null;
   const progress = progressOf(job.progress, job.attemptsStarted ?? 0, state);
+  const plan = fanOutPlanOf(job.data);
   return {
     id: job.id!,
     kind: KIND_OF_JOB[job.name as JobName],
@@ -46,6 +48,7 @@ export function toJobRecord(job: BullJobFields, bullState: string): JobRecord | 
     createdAt: new Date(job.timestamp),
     startedAt: job.processedOn ? new Date(job.processedOn) : null,
     finishedAt: job.finishedOn && isFinalBullState(bullState) ? new Date(job.finishedOn) : null,
+    ...(plan ? { children: plan.hosts.map((host) => fanOutChildPublicId(job.id!, host)) } : {}),
   };
 }
 

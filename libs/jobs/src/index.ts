@@ -1,5 +1,6 @@
 export * from './bull-job-queue.adapter.js';
 export * from './bull-job-record.js';
+export * from './fan-out/fan-out.js';
 export * from './image-queue-events.js';
 export * from './import-archive-sweeper.js';
 export * from './import-archives.js';

@@ -1,3 +1,4 @@
+import type { FanOutJobName, FanOutPlan } from './fan-out/fan-out.js';
 import type { JobName, JobPayloads } from './job-definitions.js';
 import type { JobRecord } from './job-record.js';
 import type { JobState } from './lifecycle/job-states.js';
@@ -37,6 +38,8 @@ export interface JobQueue {
       deduplicationId?: string;
       /** The host whose queue takes it (its agent runs it); default this process's own. */
       host?: string;
+      /** The job's id in its queue; where a job of this id exists, that job is answered. */
+      jobId?: string;
     },
   ): Promise<JobRecord>;
   get(id: string): Promise<JobRecord | null>;
@@ -82,3 +85,10 @@ export interface JobCensus {
 }
 
 export const JOB_CENSUS = Symbol('JobCensus');
+
+/** Queues the parent of a fan-out (see fan-out.ts): one change over several hosts. */
+export interface FanOutQueue {
+  addFanOut<N extends FanOutJobName>(name: N, payload: JobPayloads[N], plan: FanOutPlan): Promise<JobRecord>;
+}
+
+export const FAN_OUT_QUEUE = Symbol('FanOutQueue');

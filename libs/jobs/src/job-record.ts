@@ -20,4 +20,6 @@ export interface JobRecord {
   readonly finishedAt: Date | null;
   /** The host whose queue holds it, where the api tells them apart (fleet). */
   readonly host?: string;
+  /** A fan-out's children, one per selected host (public ids); absent for any other job. */
+  readonly children?: readonly string[];
 }

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LiveCatalogue, type CatalogueSnapshot, type HostCatalogue } from '#libs/catalogue';
 import { BadUserInputError } from '#libs/errors';
 import { CatalogueReplicas, HostRoster, parseHostName, ReplicaHostCatalogue } from '#libs/fleet';
+import { hasLabels } from './fleet-views.js';
 
 /** The catalogue of the daemon this process's own agent serves; null when it runs none. */
 export const LOCAL_CATALOGUE = Symbol('LocalCatalogue');
@@ -83,6 +84,36 @@ export class HostCatalogues implements OnApplicationBootstrap, OnApplicationShut
     throw new BadUserInputError(
       `There are ${names.length} hosts: say which with the host argument (query hosts for their names).`,
     );
+  }
+
+  /**
+   * The hosts a selector names: each of `names` (BAD_USER_INPUT for one not registered), and
+   * every host carrying all of `labels` (`key` or `key=value`). In name order; BAD_USER_INPUT
+   * when that is none.
+   */
+  select(selector: {
+    readonly names?: readonly string[] | null;
+    readonly labels?: readonly string[] | null;
+  }): string[] {
+    const known = this.names();
+    const selected = new Set<string>();
+    for (const name of selector.names ?? []) {
+      if (!known.includes(parseHostName(name))) {
+        throw new BadUserInputError(`No host named ${name} is registered. Query hosts for their names.`);
+      }
+      selected.add(name);
+    }
+    if (selector.labels?.length) {
+      for (const record of this.roster.list()) {
+        if (hasLabels(record.labels, selector.labels)) selected.add(record.name);
+      }
+    }
+    if (selected.size === 0) {
+      throw new BadUserInputError(
+        'The host selector selects no host: give names, or labels some host carries.',
+      );
+    }
+    return [...selected].sort();
   }
 
   /** The catalogue of the host a `host` argument names (see resolve). */

@@ -19,8 +19,7 @@ const plannedPath = resolve(process.cwd(), '../shared/contract/planned.graphql')
  */
 const PLANNED_BLOCKS: Record<string, string[]> = {
   Registries: [], // issue 13's block is built
-  // Issue 14, in progress: fan-out jobs come with the agents' queues.
-  Fleet: ['HostSelector'],
+  Fleet: [], // issue 14's block is built
 };
 
 /** One `# ---- <title>: … ----` block of planned.graphql, up to the next. */

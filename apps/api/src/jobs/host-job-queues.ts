@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
 import { JobNotFoundError } from '#libs/errors';
@@ -6,11 +6,16 @@ import { FleetKeys, parseHostName } from '#libs/fleet';
 import {
   BullJobQueue,
   bullConnection,
+  isFanOutId,
+  newFanOutId,
   IMAGE_QUEUE,
   ImageQueueEvents,
   ImportArchives,
   JobLifecycle,
   QueueGuard,
+  type FanOutJobName,
+  type FanOutPlan,
+  type FanOutQueue,
   type JobName,
   type JobPayloads,
   type JobQueue,
@@ -20,9 +25,10 @@ import {
 } from '#libs/jobs';
 import { HostCatalogues } from '../fleet/host-catalogues.js';
 
-/** Another host's queue, read and written from this api process. */
-interface RemoteQueue {
+/** A queue other than the api's own (another host's, the fleet's), read and written from here. */
+interface OpenedQueue {
   readonly jobs: BullJobQueue;
+  readonly lifecycle: JobLifecycle;
   close(): Promise<void>;
 }
 
@@ -30,11 +36,13 @@ interface RemoteQueue {
  * The image queues of every host as one JobQueue. The api's own daemon keeps its queue (worked by
  * the embedded or standalone workers); every other host has its own, under its keys, worked by
  * its agent, so a slow or offline host holds up no other. Another host's job is named
- * `<id>@<host>` outside; the api's own jobs keep their ids.
+ * `<id>@<host>` outside; the api's own jobs keep their ids (and answer to `<id>@<host>` too).
+ * The parents of fan-outs live in the fleet's queue, named `fanout-<uuid>` (see fan-out.ts).
  */
 @Injectable()
-export class HostJobQueues implements JobQueue, OnModuleDestroy {
-  private readonly remote = new Map<string, RemoteQueue>();
+export class HostJobQueues implements JobQueue, FanOutQueue, OnApplicationShutdown {
+  private readonly remote = new Map<string, OpenedQueue>();
+  private fleet: OpenedQueue | null = null;
   private readonly listeners = new Set<(record: JobRecord) => void>();
   private readonly keys: FleetKeys;
 
@@ -51,7 +59,7 @@ export class HostJobQueues implements JobQueue, OnModuleDestroy {
   async add<N extends JobName>(
     name: N,
     payload: JobPayloads[N],
-    options: { deduplicationId?: string; host?: string } = {},
+    options: { deduplicationId?: string; host?: string; jobId?: string } = {},
   ): Promise<JobRecord> {
     const host = options.host ?? this.ownHost();
     if (this.isOwn(host)) return this.mine(await this.local.add(name, payload, options))!;
@@ -62,9 +70,26 @@ export class HostJobQueues implements JobQueue, OnModuleDestroy {
     return this.local.schedule(schedulerId, name, payload, everyMs);
   }
 
+  async addFanOut<N extends FanOutJobName>(
+    name: N,
+    payload: JobPayloads[N],
+    plan: FanOutPlan,
+  ): Promise<JobRecord> {
+    const record = await this.fleetQueue().jobs.add(name, { ...payload, fanOut: plan } as JobPayloads[N], {
+      jobId: newFanOutId(),
+    });
+    return this.parent(record)!;
+  }
+
+  /** The lifecycle of the fleet's queue: the fan-out coordinator hears its cancels there. */
+  fleetLifecycle(): JobLifecycle {
+    return this.fleetQueue().lifecycle;
+  }
+
   async get(id: string): Promise<JobRecord | null> {
     const { localId, host } = parseJobId(id);
-    if (host === null) return this.mine(await this.local.get(localId));
+    if (host === null && isFanOutId(localId)) return this.parent(await this.fleetQueue().jobs.get(localId));
+    if (host === null || this.isOwn(host)) return this.mine(await this.local.get(localId));
     // An id naming no host of the fleet names no job (and opens no queue).
     if (!this.hosts.names().includes(host)) return null;
     const record = await this.queueOf(host).get(localId);
@@ -87,7 +112,9 @@ export class HostJobQueues implements JobQueue, OnModuleDestroy {
 
   async cancel(id: string): Promise<JobRecord> {
     const { localId, host } = parseJobId(id);
-    if (host === null) return this.mine(await this.local.cancel(localId))!;
+    if (host === null && isFanOutId(localId))
+      return this.parent(await this.fleetQueue().jobs.cancel(localId))!;
+    if (host === null || this.isOwn(host)) return this.mine(await this.local.cancel(localId))!;
     if (!this.hosts.names().includes(host)) throw new JobNotFoundError(id);
     return scoped(await this.queueOf(host).cancel(localId), host);
   }
@@ -97,9 +124,12 @@ export class HostJobQueues implements JobQueue, OnModuleDestroy {
   }
 
   onChange(listener: (record: JobRecord) => void): () => void {
+    // Opened first: opening attaches the listeners already known, and this one is not yet.
+    const fleet = this.fleetQueue();
     this.listeners.add(listener);
     const stops = [
       this.local.onChange((record) => listener(this.mine(record)!)),
+      fleet.jobs.onChange((record) => listener(this.parent(record)!)),
       ...[...this.remote.entries()].map(([host, queue]) =>
         queue.jobs.onChange((record) => listener(scoped(record, host))),
       ),
@@ -110,9 +140,12 @@ export class HostJobQueues implements JobQueue, OnModuleDestroy {
     };
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await Promise.all([...this.remote.values()].map((queue) => queue.close()));
+  /** After the fan-out coordinator stopped using them (it stops at module destroy). */
+  async onApplicationShutdown(): Promise<void> {
+    const opened = [...this.remote.values(), ...(this.fleet ? [this.fleet] : [])];
     this.remote.clear();
+    this.fleet = null;
+    await Promise.all(opened.map((queue) => queue.close()));
   }
 
   private ownHost(): string {
@@ -127,17 +160,36 @@ export class HostJobQueues implements JobQueue, OnModuleDestroy {
     return record && (this.hosts.localHost ? { ...record, host: this.hosts.localHost } : record);
   }
 
-  /**
-   * The host's queue, opened on first use with the same classes that serve the api's own: the
-   * prefix is all that differs. Listeners already following jobs follow its jobs too.
-   */
+  /** A parent as clients see it: its own host's child under the id that host's listing shows. */
+  private parent(record: JobRecord | null): JobRecord | null {
+    if (!record?.children || !this.hosts.localHost) return record;
+    const own = `@${this.hosts.localHost}`;
+    const children = record.children.map((id) => (id.endsWith(own) ? id.slice(0, -own.length) : id));
+    return { ...record, children };
+  }
+
+  /** The host's queue, opened on first use. */
   private queueOf(host: string): BullJobQueue {
     const known = this.remote.get(host);
     if (known) return known.jobs;
-    const config: StevedoreConfig = {
-      ...this.config,
-      jobs: { ...this.config.jobs, queuePrefix: this.keys.hostQueuePrefix(parseHostName(host)) },
-    };
+    const opened = this.open(this.keys.hostQueuePrefix(parseHostName(host)), (record) =>
+      scoped(record, host),
+    );
+    this.remote.set(host, opened);
+    return opened.jobs;
+  }
+
+  private fleetQueue(): OpenedQueue {
+    this.fleet ??= this.open(this.keys.fleetQueuePrefix(), (record) => this.parent(record)!);
+    return this.fleet;
+  }
+
+  /**
+   * A queue under `prefix`, with the same classes that serve the api's own: the prefix is all
+   * that differs. Listeners already following jobs follow its jobs too, as `shown`.
+   */
+  private open(prefix: string, shown: (record: JobRecord) => JobRecord): OpenedQueue {
+    const config: StevedoreConfig = { ...this.config, jobs: { ...this.config.jobs, queuePrefix: prefix } };
     const queue = new Queue(IMAGE_QUEUE, {
       connection: bullConnection(config.redis),
       prefix: config.jobs.queuePrefix,
@@ -146,18 +198,16 @@ export class HostJobQueues implements JobQueue, OnModuleDestroy {
     const events = new ImageQueueEvents(config);
     const lifecycle = new JobLifecycle(queue, config, this.guard, events, this.archives);
     const jobs = new BullJobQueue(queue, config, this.guard, events, lifecycle);
-    const stops = [...this.listeners].map((listener) =>
-      jobs.onChange((record) => listener(scoped(record, host))),
-    );
-    this.remote.set(host, {
+    const stops = [...this.listeners].map((listener) => jobs.onChange((record) => listener(shown(record))));
+    return {
       jobs,
+      lifecycle,
       close: async () => {
         stops.forEach((stop) => stop());
         jobs.onModuleDestroy();
         await Promise.all([lifecycle.onModuleDestroy(), events.onModuleDestroy(), queue.close()]);
       },
-    });
-    return jobs;
+    };
   }
 }
 

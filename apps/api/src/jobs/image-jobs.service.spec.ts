@@ -8,6 +8,8 @@ import { DomainError, QueueUnavailableError } from '#libs/errors';
 import {
   ImportArchives,
   NO_PROGRESS,
+  type FanOutPlan,
+  type FanOutQueue,
   type JobName,
   type JobPayloads,
   type JobQueue,
@@ -81,11 +83,20 @@ describe('ImageJobsService', () => {
     fakeImage({ id: hex('a'), repoTags: ['127.0.0.1:5000/acme/app:1', '127.0.0.1:5000/acme/app:2'] }),
     fakeImage({ id: hex('b'), repoTags: ['nginx:1.27'] }),
   ]);
-  // One host, the api's own: what the service asks of the fleet.
+  // The api's own host, and two more: what the service asks of the fleet.
+  const lacking = snapshotOf([fakeImage({ id: hex('b'), repoTags: ['nginx:1.27'] })]);
   const hosts = {
     resolve: (host?: string | null) => host ?? 'local',
-    fresh: async () => snapshot,
+    fresh: async (host: string) => (host === 'edge-2' ? lacking : snapshot),
+    select: (selector: { names?: string[] }) => [...(selector.names ?? ['edge-1', 'local'])].sort(),
   } as unknown as HostCatalogues;
+  const fanOuts: { name: string; payload: unknown; plan: FanOutPlan }[] = [];
+  const fanOutQueue: FanOutQueue = {
+    addFanOut: async (name, payload, plan) => {
+      fanOuts.push({ name, payload, plan });
+      return { id: 'fanout-1' } as JobRecord;
+    },
+  };
   let queue: FakeJobQueue;
   let service: ImageJobsService;
   let stateDir: string;
@@ -94,7 +105,8 @@ describe('ImageJobsService', () => {
     queue = new FakeJobQueue();
     stateDir = mkdtempSync(join(tmpdir(), 'stevedore-image-jobs-'));
     const config = loadConfig({ STEVEDORE_STATE_DIR: stateDir });
-    service = new ImageJobsService(queue, sealer, hosts, new ImportArchives(config));
+    service = new ImageJobsService(queue, sealer, hosts, new ImportArchives(config), fanOutQueue);
+    fanOuts.length = 0;
   });
   afterEach(() => rmSync(stateDir, { recursive: true, force: true }));
 
@@ -125,6 +137,52 @@ describe('ImageJobsService', () => {
       sealedCredentials: null,
       requestedBy: 'write:x',
     });
+  });
+
+  it('queues a pull over several hosts as one fan-out, maxParallel at a time', async () => {
+    const parent = await service.pull(
+      { ref: 'nginx', hosts: { labels: ['role=edge'] }, maxParallel: 1 },
+      'write:x',
+    );
+    expect(parent.id).toBe('fanout-1');
+    expect(queue.added).toHaveLength(0);
+    expect(fanOuts).toEqual([
+      {
+        name: 'pull',
+        payload: {
+          ref: 'docker.io/library/nginx:latest',
+          platform: null,
+          sealedCredentials: null,
+          requestedBy: 'write:x',
+        },
+        plan: { hosts: ['edge-1', 'local'], maxParallel: 1 },
+      },
+    ]);
+    await service.pull({ ref: 'nginx', hosts: { names: ['local'] }, maxParallel: 50 }, 'write:x');
+    expect(fanOuts[1]!.plan).toEqual({ hosts: ['local'], maxParallel: 1 });
+  });
+
+  it('refuses a fan-out asked for in a way that does not add up', async () => {
+    expect(
+      await codeOf(service.pull({ ref: 'nginx', host: 'local', hosts: { names: ['local'] } }, 'w')),
+    ).toBe('BAD_USER_INPUT');
+    expect(await codeOf(service.pull({ ref: 'nginx', maxParallel: 2 }, 'w'))).toBe('BAD_USER_INPUT');
+    for (const maxParallel of [0, 1.5, 1_001]) {
+      expect(
+        await codeOf(service.pull({ ref: 'nginx', hosts: { names: ['local'] }, maxParallel }, 'w')),
+      ).toBe('BAD_USER_INPUT');
+    }
+    expect(fanOuts).toHaveLength(0);
+  });
+
+  it('checks a push over several hosts on each host before queueing it', async () => {
+    const ref = '127.0.0.1:5000/acme/app:1';
+    await service.push({ ref, hosts: { names: ['edge-1', 'local'] } }, 'w');
+    expect(fanOuts[0]!.payload).toMatchObject({ ref, tags: [ref] });
+    await expect(service.push({ ref, hosts: { names: ['edge-1', 'edge-2'] } }, 'w')).rejects.toThrow(
+      /on host edge-2/,
+    );
+    expect(fanOuts).toHaveLength(1);
   });
 
   it('gives the same job to identical pulls, however the reference is spelled', async () => {

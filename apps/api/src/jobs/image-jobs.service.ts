@@ -5,9 +5,12 @@ import { HostCatalogues } from '../fleet/host-catalogues.js';
 import { paginate, type Page } from '#libs/pagination';
 import { BadUserInputError, ImageNotFoundError } from '#libs/errors';
 import {
+  FAN_OUT_QUEUE,
   ImportArchives,
   JOB_NAMES,
   JOB_QUEUE,
+  type FanOutPlan,
+  type FanOutQueue,
   type JobKind,
   type JobQueue,
   type JobRecord,
@@ -28,7 +31,22 @@ import {
   type RegistryCredentialsInput,
 } from '#libs/registry-auth';
 
-export interface PullRequestInput {
+/** Several hosts, by name or by label (see HostCatalogues.select). */
+export interface HostSelection {
+  readonly names?: readonly string[] | null;
+  readonly labels?: readonly string[] | null;
+}
+
+/** A change over several hosts: a fan-out, `maxParallel` hosts at a time (default all). */
+interface FanOutRequest {
+  readonly hosts?: HostSelection | null;
+  readonly maxParallel?: number | null;
+}
+
+/** The most hosts a fan-out changes at once. */
+export const MAX_PARALLEL_LIMIT = 1_000;
+
+export interface PullRequestInput extends FanOutRequest {
   readonly ref: string;
   /** The host that pulls (see HostCatalogues.resolve). */
   readonly host?: string | null;
@@ -36,7 +54,7 @@ export interface PullRequestInput {
   readonly auth?: RegistryCredentialsInput | null;
 }
 
-export interface PushRequestInput {
+export interface PushRequestInput extends FanOutRequest {
   readonly ref: string;
   readonly host?: string | null;
   readonly allTags?: boolean | null;
@@ -77,6 +95,7 @@ export class ImageJobsService {
     @Inject(CREDENTIAL_SEALER) private readonly sealer: CredentialSealer,
     private readonly hosts: HostCatalogues,
     private readonly archives: ImportArchives,
+    @Inject(FAN_OUT_QUEUE) private readonly fanOuts: FanOutQueue,
   ) {}
 
   async pull(input: PullRequestInput, requestedBy: string): Promise<JobRecord> {
@@ -90,10 +109,13 @@ export class ImageJobsService {
       );
     }
     const credentials = input.auth ? validateCredentials(input.auth) : null;
+    const payload = { ref, platform, sealedCredentials: this.seal(credentials, ref), requestedBy };
+    const plan = this.fanOutPlan(input);
+    if (plan) return this.fanOuts.addFanOut(JOB_NAMES.pull, payload, plan);
     const host = this.hosts.resolve(input.host);
     return this.queue.add(
       JOB_NAMES.pull,
-      { ref, platform, sealedCredentials: this.seal(credentials, ref), requestedBy },
+      payload,
       // Identical pulls share a job only with the same credentials: a pull queued with wrong
       // ones must not capture a later request with the right ones.
       {
@@ -109,6 +131,13 @@ export class ImageJobsService {
       throw new BadUserInputError('A push names a tag, not a digest: the registry computes the digest.');
     }
     const credentials = input.auth ? validateCredentials(input.auth) : null;
+    const plan = this.fanOutPlan(input);
+    if (plan) {
+      const tags = await this.sameTagsOn(plan.hosts, parsed, input.allTags ?? false);
+      const ref = input.allTags ? normalizedName(parsed) : tags[0]!;
+      const payload = { ref, tags, sealedCredentials: this.seal(credentials, ref), requestedBy };
+      return this.fanOuts.addFanOut(JOB_NAMES.push, payload, plan);
+    }
     const host = this.hosts.resolve(input.host);
     const tags = await this.tagsToPush(host, parsed, input.allTags ?? false);
     const ref = input.allTags ? normalizedName(parsed) : tags[0]!;
@@ -191,6 +220,11 @@ export class ImageJobsService {
     return this.queue.get(id);
   }
 
+  /** These jobs, in this order; one gone (or never queued) is left out. */
+  async getMany(ids: readonly string[]): Promise<JobRecord[]> {
+    return this.queue.getMany(ids);
+  }
+
   async list(query: JobListQuery): Promise<Page<JobRecord>> {
     const ref = query.ref === undefined ? undefined : normalizedRef(query.ref);
     const jobs = (await this.queue.summaries(this.hosts.resolve(query.host))).filter(
@@ -215,6 +249,56 @@ export class ImageJobsService {
   /** The job lifecycle's cancel: a LOAD job's archive goes with it (JOB_ARTIFACTS). */
   async cancel(id: string): Promise<JobRecord> {
     return this.queue.cancel(id);
+  }
+
+  /**
+   * The fan-out a request asks for (null: one host). `host` and `hosts` exclude each other, and
+   * maxParallel is a whole number from 1 (default: every selected host at once).
+   */
+  private fanOutPlan(input: FanOutRequest & { readonly host?: string | null }): FanOutPlan | null {
+    const { maxParallel } = input;
+    if (!input.hosts) {
+      if (maxParallel !== undefined && maxParallel !== null) {
+        throw new BadUserInputError('maxParallel applies to a change over several hosts: give hosts too.');
+      }
+      return null;
+    }
+    if (input.host !== undefined && input.host !== null) {
+      throw new BadUserInputError('Give host (one host) or hosts (a selector), not both.');
+    }
+    if (
+      maxParallel !== undefined &&
+      maxParallel !== null &&
+      (!Number.isSafeInteger(maxParallel) || maxParallel < 1 || maxParallel > MAX_PARALLEL_LIMIT)
+    ) {
+      throw new BadUserInputError(`maxParallel must be a whole number from 1 to ${MAX_PARALLEL_LIMIT}.`);
+    }
+    const hosts = this.hosts.select(input.hosts);
+    return { hosts, maxParallel: Math.min(maxParallel ?? hosts.length, hosts.length) };
+  }
+
+  /**
+   * The tags a push over several hosts covers: the same on each, checked before anything is
+   * queued (IMAGE_NOT_FOUND names a host that lacks them).
+   */
+  private async sameTagsOn(hosts: readonly string[], reference: ImageReference, allTags: boolean) {
+    let agreed: string[] | null = null;
+    for (const host of hosts) {
+      let tags: string[];
+      try {
+        tags = await this.tagsToPush(host, reference, allTags);
+      } catch (error) {
+        if (!(error instanceof ImageNotFoundError)) throw error;
+        throw new ImageNotFoundError(error.reference, host);
+      }
+      if (agreed && agreed.join(',') !== tags.join(',')) {
+        throw new BadUserInputError(
+          `The repository's tags differ between hosts ${hosts[0]} and ${host}: push each host on its own.`,
+        );
+      }
+      agreed = tags;
+    }
+    return agreed!;
   }
 
   /**

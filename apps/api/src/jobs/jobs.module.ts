@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CatalogueModule } from '#libs/catalogue';
-import { JOB_QUEUE, JobsModule as JobQueueModule } from '#libs/jobs';
+import { FAN_OUT_QUEUE, JOB_QUEUE, JobsModule as JobQueueModule } from '#libs/jobs';
+import { FanOutCoordinator } from './fan-out/fan-out-coordinator.js';
 import { HostJobQueues } from './host-job-queues.js';
 import { OfflineJobReaper } from './offline-job-reaper.js';
 import { ImageJobsService } from './image-jobs.service.js';
@@ -13,7 +14,10 @@ import { JobsController } from './rest/jobs.controller.js';
   imports: [JobQueueModule, CatalogueModule],
   // Every host's queue as one: what the api's job operations read and write.
   providers: [
-    { provide: JOB_QUEUE, useClass: HostJobQueues },
+    HostJobQueues,
+    { provide: JOB_QUEUE, useExisting: HostJobQueues },
+    { provide: FAN_OUT_QUEUE, useExisting: HostJobQueues },
+    FanOutCoordinator,
     ImageJobsService,
     JobUpdates,
     JobsResolver,

@@ -1,4 +1,4 @@
-import { Args, ID, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
+import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver, Subscription } from '@nestjs/graphql';
 import type { Principal } from '#libs/auth';
 import type { JobRecord } from '#libs/jobs';
 import { callerOf, CurrentPrincipal } from '../auth/current-principal.decorator.js';
@@ -59,6 +59,15 @@ export class JobsResolver {
   @Serves(pushImage)
   async pushImage(@Args('input') input: PushImageInput, @CurrentPrincipal() caller: Principal): Promise<Job> {
     return toJob(await this.imageJobs.push(input, callerOf(caller)));
+  }
+
+  @ResolveField(() => [Job], {
+    description:
+      "A fan-out's jobs, one per host queued so far (in the selector's host order); none for any other job.",
+  })
+  async children(@Parent() job: Job): Promise<Job[]> {
+    if (!job.children?.length) return [];
+    return (await this.imageJobs.getMany(job.children)).map(toJob);
   }
 
   @Mutation(() => Job, { description: cancelJob.description })

@@ -1,4 +1,4 @@
-import { ArgsType, Field, InputType } from '@nestjs/graphql';
+import { ArgsType, Field, InputType, Int } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -6,6 +6,7 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
+  IsInt,
   IsOptional,
   IsString,
   MaxLength,
@@ -20,6 +21,30 @@ import {
 import { PageArgs } from '../../common/page.args.js';
 import { JobKind, JobState } from '../models/job.model.js';
 import { HostProperty } from '../../fleet/host-property.decorator.js';
+import { HostSelectorInput } from '../../fleet/dto/host-selector.input.js';
+
+/** `hosts` and `maxParallel` of a change that may fan out (checked in depth by ImageJobsService). */
+@InputType({ isAbstract: true })
+abstract class FanOutInput {
+  @Field(() => HostSelectorInput, {
+    nullable: true,
+    description: 'Several hosts instead of one: a parent job with one child per host (instead of host).',
+  })
+  @ApiPropertyOptional({ type: HostSelectorInput })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => HostSelectorInput)
+  hosts?: HostSelectorInput;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'With hosts: at most this many hosts at a time (default: all at once).',
+  })
+  @ApiPropertyOptional({ minimum: 1 })
+  @IsOptional()
+  @IsInt()
+  maxParallel?: number;
+}
 
 /** Lengths are checked in depth by the registry-auth library; these bound what reaches it. */
 const CREDENTIAL_MAX = 16_384;
@@ -49,7 +74,7 @@ export class RegistryAuthInput {
 }
 
 @InputType('PullImageInput')
-export class PullImageInput {
+export class PullImageInput extends FanOutInput {
   @Field()
   @ApiProperty({
     example: '127.0.0.1:5000/acme/app:1',
@@ -78,7 +103,7 @@ export class PullImageInput {
 }
 
 @InputType('PushImageInput')
-export class PushImageInput {
+export class PushImageInput extends FanOutInput {
   @Field()
   @ApiProperty({ example: '127.0.0.1:5000/acme/app:1' })
   @IsString()

@@ -105,4 +105,7 @@ export class Job {
 
   @Field(() => DateTimeResolver, { nullable: true })
   finishedAt!: Date | null;
+
+  /** A fan-out's children by id: GraphQL resolves them to jobs (JobsResolver.children). */
+  children?: readonly string[];
 }

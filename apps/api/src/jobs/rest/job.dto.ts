@@ -40,6 +40,11 @@ export class JobDto {
   @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) startedAt!: Date | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt!: Date | null;
+  @ApiPropertyOptional({
+    type: [String],
+    description: "A fan-out's jobs, one id per selected host (GET /jobs/{id} each); absent for any other job",
+  })
+  children?: readonly string[];
 }
 
 export class JobListDto {

@@ -1,0 +1,327 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { runCommand } from '../environment/command.js';
+import { launchDockerDaemon, planDockerDaemon, stopManagedDaemon } from '../environment/docker-daemon.js';
+import { findExecutable } from '../environment/executables.js';
+import { readTestEnvironment } from '../environment/index.js';
+import type { ManagedDockerDaemon } from '../environment/types.js';
+import { graphql, rest, startApi, TEST_TOKENS, type ApiUnderTest } from '../support/api-under-test.js';
+import { eventually } from '../support/eventually.js';
+import { subscribe } from '../support/graphql-subscription.js';
+import { JOB_FIELDS, pullImage, pushImage, settled, type JobNode } from '../support/jobs.js';
+import {
+  AGENT_SCRIPT,
+  ensureBuilt,
+  serviceEnv,
+  spawnService,
+  startApiProcess,
+  type ServiceProcess,
+} from '../support/processes.js';
+
+/**
+ * Fan-outs over three real hosts: three isolated dockerds, each with its own agent process, and
+ * two api processes (one in this process, one built and spawned). Everything lives under a key
+ * prefix of this suite's own.
+ */
+const env = readTestEnvironment();
+const EDGES = ['edge-a', 'edge-b', 'edge-c'] as const;
+const EDGE_SELECTOR = { labels: ['role=edge'] };
+
+interface ParentNode extends JobNode {
+  host: string | null;
+  children: (JobNode & { host: string })[];
+}
+
+const PARENT_FIELDS = `${JOB_FIELDS} host children { ${JOB_FIELDS} host }`;
+
+describe('fan-out jobs over three real hosts', () => {
+  const prefix = `stevedore-test-${randomBytes(4).toString('hex')}`;
+  const tmp = mkdtempSync('/tmp/sv-fan-');
+  const daemons = new Map<string, ManagedDockerDaemon>(
+    EDGES.map((name) => [name, planDockerDaemon(join(tmp, name), [])]),
+  );
+  const agents = new Map<string, ServiceProcess>();
+  let api: ApiUnderTest;
+  let other: { api: ApiUnderTest; process: ServiceProcess };
+
+  const docker = (host: string, args: string[]) =>
+    runCommand(findExecutable(['docker'], 'install docker.io'), args, {
+      env: { ...process.env, DOCKER_HOST: daemons.get(host)!.host, DOCKER_CONFIG: join(tmp, 'cli') },
+    });
+  const imageIdOn = async (host: string, ref: string) =>
+    (
+      await docker(host, ['image', 'inspect', '--format', '{{.Id}}', ref]).catch(() => ({ stdout: '' }))
+    ).stdout.trim();
+
+  const fleetVars = {
+    FLEET_KEY_PREFIX: prefix,
+    FLEET_HEARTBEAT_SECONDS: '1',
+    FLEET_OFFLINE_SECONDS: '3',
+    JOB_LOCK_SECONDS: '2',
+  };
+
+  const startAgent = (host: string) => {
+    const agent = spawnService(AGENT_SCRIPT, {
+      ...fleetVars,
+      DOCKER_HOST: daemons.get(host)!.host,
+      REDIS_URL: env.redis.url,
+      STEVEDORE_HOST_NAME: host,
+      STEVEDORE_HOST_LABELS: 'role=edge',
+      // A daemon that is down fails the pull at once: the per-host failure below.
+      JOB_ATTEMPTS: '1',
+      LOG_FORMAT: 'json',
+    });
+    agents.set(host, agent);
+    return agent;
+  };
+
+  /** Another api process: it serves its own daemon through the first api's agent, running none itself. */
+  const apiProcessVars = (stateDir: string) =>
+    serviceEnv(env, {
+      ...fleetVars,
+      STEVEDORE_STATE_DIR: stateDir,
+      STEVEDORE_HOST_NAME: 'api-own',
+      AGENT_EMBEDDED: 'false',
+      WORKER_EMBEDDED: 'false',
+      LOG_FORMAT: 'json',
+    });
+
+  /** Once an api process has read every edge host. */
+  const seesEveryEdge = (target: ApiUnderTest) =>
+    eventually(async () => {
+      const answer = await graphql<{ hosts: { name: string }[] }>(
+        target,
+        '{ hosts(filter: { labels: ["role=edge"] }) { name } }',
+      );
+      expect(answer.data?.hosts.map((host) => host.name)).toEqual([...EDGES]);
+    }, 30_000);
+
+  const parent = async (target: ApiUnderTest, id: string): Promise<ParentNode> => {
+    const answer = await graphql<{ job: ParentNode }>(
+      target,
+      `query($id: ID!) { job(id: $id) { ${PARENT_FIELDS} } }`,
+      {
+        variables: { id },
+      },
+    );
+    expect(answer.errors).toBeUndefined();
+    return answer.data!.job;
+  };
+
+  const removeEverywhere = async (ref: string) => {
+    for (const host of EDGES) await docker(host, ['image', 'rm', '--force', ref]).catch(() => undefined);
+  };
+
+  beforeAll(async () => {
+    ensureBuilt();
+    await Promise.all([...daemons.values()].map((daemon) => launchDockerDaemon(daemon)));
+    await Promise.all(EDGES.map((host) => startAgent(host).waitFor(/host registered/)));
+    const stateDir = mkdtempSync(join(tmp, 'state-'));
+    api = await startApi(env, {
+      ...fleetVars,
+      STEVEDORE_HOST_NAME: 'api-own',
+      STEVEDORE_STATE_DIR: stateDir,
+    });
+    other = await startApiProcess(
+      serviceEnv(env, {
+        ...fleetVars,
+        STEVEDORE_STATE_DIR: stateDir,
+        STEVEDORE_HOST_NAME: 'api-own',
+        // This api serves its own daemon through the first api's agent: it runs none itself.
+        AGENT_EMBEDDED: 'false',
+        WORKER_EMBEDDED: 'false',
+      }),
+    );
+    await seesEveryEdge(api);
+    await seesEveryEdge(other.api);
+  }, 240_000);
+
+  afterAll(async () => {
+    await other?.process.stop();
+    await api?.close();
+    await Promise.all([...agents.values()].map((agent) => agent.stop()));
+    await Promise.all(
+      [...daemons.values()].map((daemon) => stopManagedDaemon(daemon).catch(() => undefined)),
+    );
+    rmSync(tmp, { recursive: true, force: true });
+    const redis = new Redis(env.redis.url);
+    const left = await redis.keys(`${prefix}:*`);
+    if (left.length > 0) await redis.del(...left);
+    redis.disconnect();
+  });
+
+  it('pulls over every selected host as one parent job, with a child per host and each host’s progress', async () => {
+    const { appB } = env.fixtures.images;
+    const ref = appB.registries.open.ref;
+    const queued = await pullImage(api, { ref, hosts: EDGE_SELECTOR });
+    expect(queued.errors).toBeUndefined();
+    const id = queued.job!.id;
+    expect(id).toMatch(/^fanout-/);
+    // Followed from the other api process: the parent's progress, then its end.
+    const following = subscribe(
+      other.api,
+      `subscription { jobProgress(id: "${id}") { id state progress { percent message } } }`,
+    );
+    try {
+      const done = await settled(api, id, 120_000);
+      expect(done).toMatchObject({ state: 'COMPLETED', imageId: appB.id });
+      expect(done.progress.percent).toBe(100);
+      const job = await parent(other.api, id);
+      expect(job.host).toBeNull();
+      expect(job.children.map((child) => [child.host, child.state, child.imageId])).toEqual(
+        EDGES.map((host) => [host, 'COMPLETED', appB.id]),
+      );
+      // Each host's own progress: its layers, pulled by its own daemon.
+      for (const child of job.children) {
+        expect(child.progress.layers.length).toBeGreaterThan(0);
+        expect(child.progress.totalBytes).toBeGreaterThan(0);
+      }
+      for (const host of EDGES) expect(await imageIdOn(host, ref)).toBe(appB.id);
+      await eventually(async () => {
+        const seen = following.received as {
+          jobProgress: { state: string; progress: { message: string } };
+        }[];
+        expect(seen.at(-1)?.jobProgress.state).toBe('COMPLETED');
+        expect(seen.map((event) => event.jobProgress.progress.message)).toContain(
+          '3 of 3 hosts done; 0 running',
+        );
+      }, 10_000);
+      const viaRest = await rest(api, `/api/v1/jobs/${id}`);
+      expect(viaRest.body).toMatchObject({
+        id,
+        state: 'COMPLETED',
+        children: job.children.map((child) => child.id),
+      });
+    } finally {
+      await following.close();
+      await removeEverywhere(ref);
+    }
+  });
+
+  it('rolls out maxParallel hosts at a time', async () => {
+    const { appA } = env.fixtures.images;
+    const ref = appA.registries.open.ref;
+    try {
+      const queued = await pullImage(api, { ref, hosts: { names: [...EDGES] }, maxParallel: 1 });
+      expect(queued.errors).toBeUndefined();
+      await settled(api, queued.job!.id, 120_000);
+      const { children } = await parent(api, queued.job!.id);
+      expect(children.map((child) => child.state)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
+      // Each host started only once the one before it had finished.
+      for (let index = 1; index < children.length; index++) {
+        expect(Date.parse(children[index]!.createdAt)).toBeGreaterThanOrEqual(
+          Date.parse(children[index - 1]!.finishedAt!),
+        );
+      }
+    } finally {
+      await removeEverywhere(ref);
+    }
+  });
+
+  it('cancels the running children with the parent, and queues no more', async () => {
+    const { large } = env.fixtures.images;
+    const ref = large.registries.open.ref;
+    try {
+      const queued = await pullImage(api, { ref, hosts: EDGE_SELECTOR, maxParallel: 1 });
+      const id = queued.job!.id;
+      await eventually(async () => expect((await parent(api, id)).children[0]?.state).toBe('ACTIVE'), 30_000);
+      // Cancelled through the other api: the parent runs wherever it runs.
+      const cancelled = await graphql<{ cancelJob: { state: string } }>(
+        other.api,
+        `mutation { cancelJob(id: "${id}") { state } }`,
+        { token: TEST_TOKENS.write },
+      );
+      expect(cancelled.errors).toBeUndefined();
+      const done = await settled(api, id, 30_000);
+      expect(done.state).toBe('CANCELLED');
+      await eventually(async () => {
+        const { children } = await parent(api, id);
+        expect(children.map((child) => [child.host, child.state])).toEqual([[EDGES[0], 'CANCELLED']]);
+      }, 15_000);
+    } finally {
+      await removeEverywhere(ref);
+    }
+  });
+
+  it('reports each host that failed, and completes the others', async () => {
+    const { appB } = env.fixtures.images;
+    const ref = appB.registries.open.ref;
+    const down = EDGES[1];
+    await stopManagedDaemon(daemons.get(down)!);
+    try {
+      const queued = await pullImage(api, { ref, hosts: EDGE_SELECTOR });
+      const done = await settled(api, queued.job!.id, 120_000);
+      expect(done.state).toBe('FAILED');
+      expect(done.error?.code).toBe('DOCKER_UNAVAILABLE');
+      expect(done.error?.message).toBe(
+        `1 of 3 hosts did not complete: ${down} (DOCKER_UNAVAILABLE). See the job's children.`,
+      );
+      const { children } = await parent(api, queued.job!.id);
+      expect(children.map((child) => [child.host, child.state, child.error?.code ?? null])).toEqual([
+        [EDGES[0], 'COMPLETED', null],
+        [down, 'FAILED', 'DOCKER_UNAVAILABLE'],
+        [EDGES[2], 'COMPLETED', null],
+      ]);
+    } finally {
+      await launchDockerDaemon(daemons.get(down)!);
+      await removeEverywhere(ref);
+    }
+  });
+
+  it('refuses a fan-out it cannot run before queueing anything', async () => {
+    const { appA } = env.fixtures.images;
+    const unknown = await pullImage(api, { ref: appA.registries.open.ref, hosts: { names: ['nowhere'] } });
+    expect(unknown.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const none = await pullImage(api, { ref: appA.registries.open.ref, hosts: { labels: ['role=none'] } });
+    expect(none.errors?.[0]?.message).toMatch(/selects no host/);
+    const both = await pullImage(api, {
+      ref: appA.registries.open.ref,
+      host: EDGES[0],
+      hosts: EDGE_SELECTOR,
+    });
+    expect(both.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    // Pushed from each host it names, so each must hold it.
+    const push = await pushImage(api, { ref: appA.registries.open.ref, hosts: EDGE_SELECTOR });
+    expect(push.errors?.[0]?.extensions?.code).toBe('IMAGE_NOT_FOUND');
+    expect(push.errors?.[0]?.message).toMatch(new RegExp(`on host ${EDGES[0]}`));
+  });
+
+  it('finishes a parent whose api process was killed, from the other api, running no child twice', async () => {
+    const { large } = env.fixtures.images;
+    const ref = large.registries.open.ref;
+    // Two api processes run parents (this suite's first api runs none): whichever takes this
+    // one is killed, and the other takes it over.
+    const second = await startApiProcess(apiProcessVars(mkdtempSync(join(tmp, 'state-'))));
+    const candidates = [other, second];
+    try {
+      await seesEveryEdge(second.api);
+      const queued = await pullImage(second.api, { ref, hosts: EDGE_SELECTOR, maxParallel: 1 });
+      const id = queued.job!.id;
+      const running = new RegExp(`fan-out running.*${id}|${id}.*fan-out running`);
+      const runner = await eventually(async () => {
+        const found = candidates.find((candidate) => running.test(candidate.process.output()));
+        if (!found) throw new Error(`no api runs ${id} yet`);
+        return found;
+      }, 30_000);
+      await eventually(async () => expect((await parent(api, id)).children[0]?.state).toBe('ACTIVE'), 30_000);
+      runner.process.child.kill('SIGKILL');
+      await runner.process.exited();
+      const survivor = candidates.find((candidate) => candidate !== runner)!;
+      await survivor.process.waitFor(running, 30_000);
+      const done = await settled(api, id, 180_000);
+      expect(done.state).toBe('COMPLETED');
+      // Taken over: a second attempt of the parent, and still one of each child.
+      expect(done.attempts).toBe(2);
+      const { children } = await parent(api, id);
+      expect(children.map((child) => [child.host, child.state, child.attempts])).toEqual(
+        EDGES.map((host) => [host, 'COMPLETED', 1]),
+      );
+      for (const host of EDGES) expect(await imageIdOn(host, ref)).toBe(large.id);
+    } finally {
+      await second.process.stop();
+      await removeEverywhere(ref);
+    }
+  });
+});
