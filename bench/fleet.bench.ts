@@ -16,7 +16,7 @@
  *      graphql-ws subscriber, which the api sends once its replica shows the change (p95 goal
  *      < 100 ms).
  *
- * The fan-out pull target needs the per-host job queues (the next step of issue 14).
+ * The fan-out pull target is fan-out.bench.ts.
  *
  *   npm run bench:fleet     # builds the api and bench/, then runs this
  *
