@@ -7,6 +7,8 @@ export interface Subscription<T> {
   readonly received: T[];
   /** Errors the server sent for the subscription (it then ends). */
   readonly errors: unknown[];
+  /** Resolves once the server ended the subscription: completed it, or sent errors. */
+  readonly ended: Promise<void>;
   /** Resolves once the server has acknowledged the connection and the subscription started. */
   readonly ready: Promise<void>;
   /** How the connection went: acknowledged, or closed first with this code (4401, 4429, ...). */
@@ -25,6 +27,8 @@ export function subscribe<T>(api: ApiUnderTest, query: string, token = TEST_TOKE
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   let settle!: (outcome: 'connected' | number) => void;
   const outcome = new Promise<'connected' | number>((resolve) => (settle = resolve));
+  let markEnded!: () => void;
+  const ended = new Promise<void>((resolve) => (markEnded = resolve));
   const client: Client = createClient({
     url: `${api.url.replace('http', 'ws')}/graphql`,
     webSocketImpl: WebSocket,
@@ -48,13 +52,17 @@ export function subscribe<T>(api: ApiUnderTest, query: string, token = TEST_TOKE
         if (message.data) received.push(message.data as T);
         if (message.errors) errors.push(...message.errors);
       },
-      error: (error) => errors.push(error),
-      complete: () => undefined,
+      error: (error) => {
+        errors.push(error);
+        markEnded();
+      },
+      complete: () => markEnded(),
     },
   );
   return {
     received,
     errors,
+    ended,
     ready,
     outcome,
     complete: unsubscribe,
