@@ -77,16 +77,16 @@ describe('fan-out jobs over three real hosts', () => {
     return agent;
   };
 
-  /** Another api process: it serves its own daemon through the first api's agent, running none itself. */
-  const apiProcessVars = (stateDir: string) =>
-    serviceEnv(env, {
+  /** Another api process, holding no Docker socket: it reaches every host through its agent. */
+  const apiProcessVars = (stateDir: string) => {
+    const { DOCKER_HOST: _none, ...vars } = serviceEnv(env, {
       ...fleetVars,
       STEVEDORE_STATE_DIR: stateDir,
-      STEVEDORE_HOST_NAME: 'api-own',
-      AGENT_EMBEDDED: 'false',
-      WORKER_EMBEDDED: 'false',
+      API_DOCKER: 'false',
       LOG_FORMAT: 'json',
     });
+    return vars;
+  };
 
   /** Once an api process has read every edge host. */
   const seesEveryEdge = (target: ApiUnderTest) =>
@@ -123,17 +123,10 @@ describe('fan-out jobs over three real hosts', () => {
       ...fleetVars,
       STEVEDORE_HOST_NAME: 'api-own',
       STEVEDORE_STATE_DIR: stateDir,
+      // The api processes below run the parents, so a test can kill the one running a parent.
+      FAN_OUT_COORDINATOR: 'false',
     });
-    other = await startApiProcess(
-      serviceEnv(env, {
-        ...fleetVars,
-        STEVEDORE_STATE_DIR: stateDir,
-        STEVEDORE_HOST_NAME: 'api-own',
-        // This api serves its own daemon through the first api's agent: it runs none itself.
-        AGENT_EMBEDDED: 'false',
-        WORKER_EMBEDDED: 'false',
-      }),
-    );
+    other = await startApiProcess(apiProcessVars(stateDir));
     await seesEveryEdge(api);
     await seesEveryEdge(other.api);
   }, 240_000);
@@ -267,6 +260,48 @@ describe('fan-out jobs over three real hosts', () => {
     } finally {
       await launchDockerDaemon(daemons.get(down)!);
       await removeEverywhere(ref);
+    }
+  });
+
+  it('serves every host from an api process that holds no Docker socket, through their agents', async () => {
+    const { appA } = env.fixtures.images;
+    // Ready without a daemon of its own to check.
+    const ready = await fetch(`${other.api.url}/health/ready`);
+    expect(ready.status).toBe(200);
+    // The first api's own host is an agent's host too (its embedded agent), like the edges.
+    const listed = await graphql<{ hosts: { name: string; status: string }[] }>(
+      other.api,
+      '{ hosts { name status } }',
+    );
+    expect(listed.data!.hosts.map((host) => host.name)).toEqual(['api-own', ...EDGES]);
+    const unnamed = await graphql(other.api, '{ images { totalCount } }');
+    expect(unnamed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const target = `fan-out-nosocket-${randomBytes(3).toString('hex')}:1`;
+    try {
+      // A change on an edge, asked of the socket-less api: made by that edge's agent, read back at once.
+      await docker(EDGES[1], ['pull', appA.registries.open.ref]);
+      const tagged = await graphql<{ tagImage: { reference: string } }>(
+        other.api,
+        `mutation { tagImage(host: "${EDGES[1]}", source: "${appA.registries.open.ref}", target: "${target}") { reference } }`,
+        { token: TEST_TOKENS.write },
+      );
+      expect(tagged.errors).toBeUndefined();
+      expect(await imageIdOn(EDGES[1], target)).toBe(appA.id);
+      const read = await graphql<{ image: { id: string } | null }>(
+        other.api,
+        `{ image(ref: "${target}", host: "${EDGES[1]}") { id } }`,
+      );
+      expect(read.data?.image?.id).toBe(appA.id);
+      // What needs a daemon of the api's own says so, with DOCKER_UNAVAILABLE.
+      const exported = await rest(other.api, `/api/v1/images/${encodeURIComponent(target)}/export`, {
+        token: TEST_TOKENS.admin,
+      });
+      expect(exported.status).toBe(503);
+      expect(exported.body).toMatchObject({ code: 'DOCKER_UNAVAILABLE' });
+      expect(exported.body.detail).toMatch(/holds no Docker socket \(API_DOCKER=false\)/);
+    } finally {
+      await removeEverywhere(appA.registries.open.ref);
+      await docker(EDGES[1], ['image', 'rm', target]).catch(() => undefined);
     }
   });
 

@@ -18,6 +18,7 @@ type Service = {
   mem_limit?: string | number;
   command?: string[];
   environment?: Record<string, string>;
+  volumes?: (string | { source?: string; target?: string })[];
 };
 
 async function resolvedCompose(env: NodeJS.ProcessEnv): Promise<{ services: Record<string, Service> }> {
@@ -30,17 +31,17 @@ describe('docker-compose.yml', () => {
     await expect(resolvedCompose({})).rejects.toThrow(/REDIS_PASSWORD/);
   });
 
-  it('gives Redis a password, and the api and workers a REDIS_URL with it', async () => {
+  it('gives Redis a password, and the api and the agent a REDIS_URL with it', async () => {
     const { services } = await resolvedCompose({ REDIS_PASSWORD: PASSWORD });
     expect(services.redis!.command).toEqual(expect.arrayContaining(['--requirepass', PASSWORD]));
-    for (const name of ['api', 'worker']) {
+    for (const name of ['api', 'agent']) {
       expect(services[name]!.environment!.REDIS_URL).toBe(`redis://:${PASSWORD}@redis:6379`);
     }
   });
 
   it('runs every container without capabilities or privilege gain, on a read-only root, with a memory limit', async () => {
     const { services } = await resolvedCompose({ REDIS_PASSWORD: PASSWORD });
-    expect(Object.keys(services).sort()).toEqual(['api', 'redis', 'registry', 'worker']);
+    expect(Object.keys(services).sort()).toEqual(['agent', 'api', 'redis', 'registry']);
     for (const [name, service] of Object.entries(services)) {
       expect([name, service.security_opt]).toEqual([
         name,
@@ -59,6 +60,26 @@ describe('docker-compose.yml, the api', () => {
     expect(services.api!.environment!.API_PROCESSES).toBe('2');
     const { services: scaled } = await resolvedCompose({ REDIS_PASSWORD: PASSWORD, API_PROCESSES: '4' });
     expect(scaled.api!.environment!.API_PROCESSES).toBe('4');
+  });
+});
+
+describe('docker-compose.yml, the Docker socket', () => {
+  const mountsSocket = (service: Service) =>
+    (service.volumes ?? []).some((volume) =>
+      (typeof volume === 'string' ? volume : `${volume.source}:${volume.target}`).includes('docker.sock'),
+    );
+
+  it('is mounted into the agent only: the api holds none and says so', async () => {
+    const { services } = await resolvedCompose({ REDIS_PASSWORD: PASSWORD });
+    expect(
+      Object.entries(services)
+        .filter(([, service]) => mountsSocket(service))
+        .map(([name]) => name),
+    ).toEqual(['agent']);
+    expect(services.api!.environment!.API_DOCKER).toBe('false');
+    expect(services.api!.environment!.DOCKER_HOST).toBeUndefined();
+    expect(services.agent!.command).toEqual(['node', 'dist/apps/agent/src/main.js']);
+    expect(services.agent!.environment!.STEVEDORE_HOST_NAME).toBe('local');
   });
 });
 

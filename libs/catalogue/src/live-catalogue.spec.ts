@@ -19,7 +19,8 @@ const A = digestOf('a1');
 const B = digestOf('b2');
 const C = digestOf('c3');
 
-const configWith = (resyncMs: number) => ({ catalogue: { resyncMs } }) as unknown as StevedoreConfig;
+const configWith = (resyncMs: number) =>
+  ({ catalogue: { resyncMs }, fleet: { apiDocker: true } }) as unknown as StevedoreConfig;
 
 /** Polls until `condition` holds; fails with `what` after `timeoutMs`. */
 async function waitFor(

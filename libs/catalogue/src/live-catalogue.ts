@@ -98,6 +98,8 @@ export class LiveCatalogue implements HostCatalogue, OnApplicationBootstrap, OnA
   ) {}
 
   onApplicationBootstrap(): void {
+    // An api that holds no Docker socket has no daemon of its own to follow.
+    if (!this.config.fleet.apiDocker) return;
     void this.followEvents();
     this.resyncTimer = setInterval(
       () => void this.refresh().catch(() => undefined),

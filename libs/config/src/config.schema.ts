@@ -95,6 +95,7 @@ export const environmentSchema = z.object({
     .min(5, 'must be at least 5')
     .max(86_400, 'must be at most 86400')
     .default(300),
+  API_DOCKER: booleanString.default(true),
   AGENT_EMBEDDED: booleanString.default(true),
   FAN_OUT_COORDINATOR: booleanString.default(true),
   STEVEDORE_HOST_NAME: z.string().min(1).optional(),

@@ -151,7 +151,9 @@ describe('loadConfig', () => {
       FLEET_KEY_PREFIX: 'fleet-b',
     });
     expect(config.fleet).toEqual({
+      apiDocker: true,
       agentEmbedded: true,
+      coordinator: true,
       hostName: 'edge-1',
       hostLabels: { region: 'eu', role: 'edge', gpu: '' },
       heartbeatMs: 2_000,
@@ -163,6 +165,16 @@ describe('loadConfig', () => {
     // Without a name, the machine's, made fit for one.
     expect(loadConfig({}).fleet.hostName).toMatch(/^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/);
     expect(loadConfig({}).fleet).toMatchObject({ heartbeatMs: 5_000, offlineAfterMs: 30_000 });
+  });
+
+  it('embeds no agent and no worker in an api that holds no Docker socket', () => {
+    const config = loadConfig({ API_DOCKER: 'false', AGENT_EMBEDDED: 'true', WORKER_EMBEDDED: 'true' });
+    expect([config.fleet.apiDocker, config.fleet.agentEmbedded, config.worker.embedded]).toEqual([
+      false,
+      false,
+      false,
+    ]);
+    expect(loadConfig({ FAN_OUT_COORDINATOR: 'false' }).fleet.coordinator).toBe(false);
   });
 
   it('refuses labels that are not key=value, and a deadline within one heartbeat', () => {

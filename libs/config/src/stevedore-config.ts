@@ -105,6 +105,12 @@ export interface StevedoreConfig {
   readonly catalogue: { readonly resyncMs: number };
   /** This host in the fleet (what its agent registers) and the fleet's timing. */
   readonly fleet: {
+    /**
+     * The api reaches a Docker daemon of its own, DOCKER_HOST (API_DOCKER, default true). False:
+     * it holds no socket and reaches every host through that host's agent; it then embeds no
+     * agent and no worker, whatever AGENT_EMBEDDED and WORKER_EMBEDDED say.
+     */
+    readonly apiDocker: boolean;
     /** The api runs the agent of its own daemon in-process (AGENT_EMBEDDED, default true). */
     readonly agentEmbedded: boolean;
     /** The api runs parents of fan-outs (FAN_OUT_COORDINATOR, default true); at least one api must. */
@@ -184,7 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StevedoreConfi
     },
     metricsToken: vars.METRICS_TOKEN ?? null,
     apiTokens,
-    worker: { embedded: vars.WORKER_EMBEDDED, concurrency: vars.WORKER_CONCURRENCY },
+    worker: { embedded: vars.API_DOCKER && vars.WORKER_EMBEDDED, concurrency: vars.WORKER_CONCURRENCY },
     jobs: {
       queuePrefix: 'bull',
       attempts: vars.JOB_ATTEMPTS,
@@ -218,7 +224,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StevedoreConfi
     audit: { maxEntries: vars.AUDIT_MAX_ENTRIES },
     catalogue: { resyncMs: vars.CATALOGUE_RESYNC_SECONDS * 1000 },
     fleet: {
-      agentEmbedded: vars.AGENT_EMBEDDED,
+      apiDocker: vars.API_DOCKER,
+      agentEmbedded: vars.API_DOCKER && vars.AGENT_EMBEDDED,
       coordinator: vars.FAN_OUT_COORDINATOR,
       hostName: vars.STEVEDORE_HOST_NAME ?? hostNameOfMachine(),
       hostLabels,

@@ -90,6 +90,16 @@ export class DockerUnavailableError extends DomainError {
   }
 }
 
+/** Asked of the api's own daemon where the api holds no Docker socket (API_DOCKER=false). */
+export class NoDockerSocketError extends DomainError {
+  constructor(operation: string) {
+    super(
+      'DOCKER_UNAVAILABLE',
+      `This api holds no Docker socket (API_DOCKER=false), so it cannot ${operation} itself: name a host, whose agent does it, or ask an api that runs beside that host's daemon.`,
+    );
+  }
+}
+
 export class QueueUnavailableError extends DomainError {
   constructor(detail: string, options?: { cause?: unknown }) {
     super(

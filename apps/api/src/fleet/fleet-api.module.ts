@@ -42,19 +42,26 @@ export class FleetApiModule {
           useFactory: (directory: HostDirectory, { fleet }: StevedoreConfig) =>
             new HostRoster(directory, { offlineAfterMs: fleet.offlineAfterMs }),
         },
+        // None where the api holds no Docker socket: every host is then an agent's.
         {
           provide: LOCAL_HOST,
           inject: [STEVEDORE_CONFIG],
-          useFactory: configuredHostName,
+          useFactory: (config: StevedoreConfig) =>
+            config.fleet.apiDocker ? configuredHostName(config) : null,
         },
-        { provide: LOCAL_CATALOGUE, useExisting: LiveCatalogue },
+        {
+          provide: LOCAL_CATALOGUE,
+          inject: [STEVEDORE_CONFIG, LiveCatalogue],
+          useFactory: (config: StevedoreConfig, live: LiveCatalogue) =>
+            config.fleet.apiDocker ? live : null,
+        },
         {
           provide: CatalogueReplicas,
           inject: [HOST_CATALOGUE_STORE, HostRoster, LOCAL_HOST, STEVEDORE_CONFIG],
           useFactory: (
             store: HostCatalogueStore,
             roster: HostRoster,
-            localHost: string,
+            localHost: string | null,
             config: StevedoreConfig,
           ) =>
             new CatalogueReplicas(store, () => roster.refresh(), {

@@ -2,6 +2,7 @@ import { Controller, Get, Headers, Inject, ServiceUnavailableException, UseFilte
 import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { TokenAuthenticator } from '#libs/auth';
+import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
 import { LiveCatalogue } from '#libs/catalogue';
 import { DOCKER_ENGINE, type DockerEngine } from '#libs/docker';
 import { JOB_QUEUE, RedisProbe, type JobQueue } from '#libs/jobs';
@@ -40,6 +41,7 @@ export class HealthController {
     private readonly catalogue: LiveCatalogue,
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
     private readonly authenticator: TokenAuthenticator,
+    @Inject(STEVEDORE_CONFIG) private readonly config: StevedoreConfig,
   ) {}
 
   /** The process runs and serves HTTP. */
@@ -84,13 +86,19 @@ export class HealthController {
     }
   }
 
+  /** Without a Docker socket (API_DOCKER=false) the api has no daemon or catalogue of its own to check. */
   private checkReadiness() {
+    const ownDaemon = this.config.fleet.apiDocker;
     return this.health.check([
-      () =>
-        this.indicators
-          .check('docker')
-          .attempt(() => this.docker.ping())
-          .withTimeout(PROBE_TIMEOUT_MS),
+      ...(ownDaemon
+        ? [
+            () =>
+              this.indicators
+                .check('docker')
+                .attempt(() => this.docker.ping())
+                .withTimeout(PROBE_TIMEOUT_MS),
+          ]
+        : []),
       () =>
         this.indicators
           .check('redis')
@@ -105,12 +113,14 @@ export class HealthController {
           return indicator.down();
         }
       },
-      () => {
-        const status = this.catalogue.status();
-        const indicator = this.indicators.check('catalogue');
-        const details = { images: status.images, lastSyncAt: status.lastSyncAt?.toISOString() ?? null };
-        return status.fresh ? indicator.up(details) : indicator.down({ ...details, stale: true });
-      },
+      ...(ownDaemon ? [() => this.catalogueIndicator()] : []),
     ]);
+  }
+
+  private catalogueIndicator() {
+    const status = this.catalogue.status();
+    const indicator = this.indicators.check('catalogue');
+    const details = { images: status.images, lastSyncAt: status.lastSyncAt?.toISOString() ?? null };
+    return status.fresh ? indicator.up(details) : indicator.down({ ...details, stale: true });
   }
 }
