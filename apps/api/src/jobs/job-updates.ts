@@ -1,10 +1,14 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PubSub } from 'graphql-subscriptions';
 import { HostCatalogues } from '../fleet/host-catalogues.js';
 import { JobNotFoundError } from '#libs/errors';
 import { isFinal, JOB_QUEUE, type JobKind, type JobQueue, type JobRecord } from '#libs/jobs';
 
 const ALL_JOBS = 'jobs';
+/** A followed job is read again after this long without a change heard of it. */
+const RECHECK_AFTER_MS = 5_000;
+const QUIET: unique symbol = Symbol('quiet');
 const jobTrigger = (id: string) => `job:${id}`;
 
 /** The in-process PubSub, telling how many listeners it has. */
@@ -65,7 +69,21 @@ export class JobUpdates implements OnModuleInit, OnModuleDestroy {
     yield current;
     if (isFinal(current)) return;
     let last = current;
-    for await (const record of updates) {
+    const changes = updates[Symbol.asyncIterator]();
+    let next = changes.next();
+    for (;;) {
+      // An event lost on the way (a Redis failover drops what its replica had not yet received)
+      // must not leave the stream waiting for good: without news for a while, the job is read.
+      const heard = await nextOrQuiet(next, RECHECK_AFTER_MS);
+      let record: JobRecord | null;
+      if (heard === QUIET) {
+        record = await this.queue.get(id).catch(() => null);
+        if (!record) continue;
+      } else {
+        if (heard.done) return;
+        record = heard.value;
+        next = changes.next();
+      }
       if (!isNewer(record, last)) continue;
       last = record;
       yield record;
@@ -100,6 +118,19 @@ export class JobUpdates implements OnModuleInit, OnModuleDestroy {
     }
     await this.pubSub.publish(jobTrigger(record.id), record);
     await this.pubSub.publish(ALL_JOBS, record);
+  }
+}
+
+/** The next change, or QUIET once `ms` pass without one (the change stays pending for the next call). */
+async function nextOrQuiet<T>(next: Promise<T>, ms: number): Promise<T | typeof QUIET> {
+  const timer = new AbortController();
+  try {
+    return await Promise.race([
+      next,
+      sleep(ms, QUIET as typeof QUIET, { signal: timer.signal, ref: false }).catch((): typeof QUIET => QUIET),
+    ]);
+  } finally {
+    timer.abort();
   }
 }
 
