@@ -305,6 +305,123 @@ describe('fan-out jobs over three real hosts', () => {
     }
   });
 
+  it('groups the same image across hosts by id (fleetImages), as each host holds it', async () => {
+    const { appA, appB } = env.fixtures.images;
+    const [first, second, third] = EDGES;
+    try {
+      await docker(first, ['pull', appA.registries.open.ref]);
+      await docker(second, ['pull', appA.registries.open.ref]);
+      await docker(third, ['pull', appB.registries.open.ref]);
+      const query = `{ fleetImages(filter: { reference: "${appA.registries.open.ref}", hostLabels: ["role=edge"] }) {
+        totalCount nodes { id repoTags hostCount hosts { host { name } image { id host } } } } }`;
+      const expected = {
+        totalCount: 1,
+        nodes: [
+          {
+            id: appA.id,
+            repoTags: [appA.registries.open.ref],
+            hostCount: 2,
+            hosts: [first, second].map((name) => ({ host: { name }, image: { id: appA.id, host: name } })),
+          },
+        ],
+      };
+      await eventually(async () => {
+        const answer = await graphql<{ fleetImages: unknown }>(other.api, query);
+        expect(answer.errors).toBeUndefined();
+        expect(answer.data!.fleetImages).toEqual(expected);
+      }, 10_000);
+      // Every image of the edges, one entry per id, in id order; the REST mirror agrees.
+      await eventually(async () => {
+        const all = await graphql<{ fleetImages: { nodes: { id: string; hostCount: number }[] } }>(
+          api,
+          '{ fleetImages(filter: { hostLabels: ["role=edge"] }, first: 1000) { nodes { id hostCount } } }',
+        );
+        const ids = all.data!.fleetImages.nodes.map((node) => node.id);
+        expect(ids).toEqual([...ids].sort());
+        expect(all.data!.fleetImages.nodes).toEqual(
+          expect.arrayContaining([
+            { id: appA.id, hostCount: 2 },
+            { id: appB.id, hostCount: 1 },
+          ]),
+        );
+      }, 10_000);
+      const viaRest = await rest(
+        api,
+        `/api/v1/fleet-images?reference=${encodeURIComponent(appA.registries.open.ref)}&hostLabel=role%3Dedge`,
+      );
+      expect(viaRest.body).toMatchObject({ totalCount: 1, nodes: [{ id: appA.id, hostCount: 2 }] });
+    } finally {
+      await removeEverywhere(appA.registries.open.ref);
+      await removeEverywhere(appB.registries.open.ref);
+    }
+  });
+
+  it('removes an image over several hosts, reporting what each did and which failed', async () => {
+    const { appB } = env.fixtures.images;
+    const ref = appB.registries.open.ref;
+    const [first, second, lacking] = EDGES;
+    try {
+      await docker(first, ['pull', ref]);
+      await docker(second, ['pull', ref]);
+      await eventually(async () => {
+        const held = await graphql<{ imageEverywhere: { host: { name: string } }[] }>(
+          other.api,
+          `{ imageEverywhere(ref: "${ref}") { host { name } } }`,
+        );
+        expect(held.data!.imageEverywhere.map((found) => found.host.name).sort()).toEqual([first, second]);
+      }, 10_000);
+      const answer = await graphql<{
+        removeImage: {
+          untagged: string[];
+          deleted: string[];
+          job: {
+            id: string;
+            kind: string;
+            state: string;
+            error: { code: string; message: string } | null;
+            children: { host: string; state: string; error: { code: string } | null }[];
+          };
+        };
+      }>(
+        other.api,
+        `mutation { removeImage(ref: "${ref}", hosts: { labels: ["role=edge"] }, maxParallel: 2) {
+          untagged deleted job { id kind state error { code message } children { host state error { code } } } } }`,
+        { token: TEST_TOKENS.write },
+      );
+      expect(answer.errors).toBeUndefined();
+      const { removeImage: report } = answer.data!;
+      // Merged over the hosts that held it; the one that did not says so, on its own.
+      // The tag, and the digest reference the pull recorded.
+      expect(report.untagged).toContain(ref);
+      expect(report.deleted).toContain(appB.id);
+      expect(report.job).toMatchObject({
+        kind: 'REMOVE',
+        state: 'FAILED',
+        error: { code: 'IMAGE_NOT_FOUND' },
+      });
+      expect(report.job.error!.message).toMatch(
+        new RegExp(`1 of 3 hosts did not complete: ${lacking} \\(IMAGE_NOT_FOUND\\)`),
+      );
+      expect(report.job.children).toEqual([
+        { host: first, state: 'COMPLETED', error: null },
+        { host: second, state: 'COMPLETED', error: null },
+        { host: lacking, state: 'FAILED', error: { code: 'IMAGE_NOT_FOUND' } },
+      ]);
+      for (const host of EDGES) expect(await imageIdOn(host, ref)).toBe('');
+      // The REST mirror takes the selector as query parameters.
+      await docker(first, ['pull', ref]);
+      const viaRest = await rest(other.api, `/api/v1/images/${encodeURIComponent(ref)}?hostName=${first}`, {
+        method: 'DELETE',
+        token: TEST_TOKENS.write,
+      });
+      expect(viaRest.body).toMatchObject({ job: { kind: 'REMOVE', state: 'COMPLETED' } });
+      expect(viaRest.body.untagged).toContain(ref);
+      expect(await imageIdOn(first, ref)).toBe('');
+    } finally {
+      await removeEverywhere(ref);
+    }
+  });
+
   it('refuses a fan-out it cannot run before queueing anything', async () => {
     const { appA } = env.fixtures.images;
     const unknown = await pullImage(api, { ref: appA.registries.open.ref, hosts: { names: ['nowhere'] } });

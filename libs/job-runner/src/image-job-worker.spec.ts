@@ -40,7 +40,7 @@ describe('ImageJobWorker boot check', () => {
 
   it('refuses to start while a job name has no handler', async () => {
     await expect(boot([PullHandler])).rejects.toThrow(
-      'No handler for job(s) push, load, check-updates, copy: the worker cannot start.',
+      'No handler for job(s) push, load, check-updates, copy, remove: the worker cannot start.',
     );
   });
 

@@ -48,6 +48,7 @@ export function toJobRecord(job: BullJobFields, bullState: string): JobRecord | 
     createdAt: new Date(job.timestamp),
     startedAt: job.processedOn ? new Date(job.processedOn) : null,
     finishedAt: job.finishedOn && isFinalBullState(bullState) ? new Date(job.finishedOn) : null,
+    ...(result?.removal ? { removal: result.removal } : {}),
     ...(plan ? { children: plan.hosts.map((host) => fanOutChildPublicId(job.id!, host)) } : {}),
   };
 }

@@ -10,6 +10,7 @@ export const JOB_NAMES = {
   load: 'load',
   checkUpdates: 'check-updates',
   copy: 'copy',
+  remove: 'remove',
 } as const;
 export type JobName = (typeof JOB_NAMES)[keyof typeof JOB_NAMES];
 export const ALL_JOB_NAMES = Object.values(JOB_NAMES) as readonly JobName[];
@@ -20,6 +21,7 @@ export const KIND_OF_JOB: Readonly<Record<JobName, JobKind>> = {
   load: 'LOAD',
   'check-updates': 'UPDATE_CHECK',
   copy: 'COPY',
+  remove: 'REMOVE',
 };
 
 interface RegistryJobPayload {
@@ -91,12 +93,23 @@ export interface CopyJobPayload {
   readonly requestedBy: string;
 }
 
+/** `docker image rm` as a job: one host's child of a removal over several hosts. */
+export interface RemoveJobPayload {
+  /** The reference or id as given, which the host resolves as `docker image rm` would. */
+  readonly ref: string;
+  readonly force: boolean;
+  readonly removeContainers: boolean;
+  readonly prune: boolean;
+  readonly requestedBy: string;
+}
+
 export interface JobPayloads {
   readonly pull: PullJobPayload;
   readonly push: PushJobPayload;
   readonly load: LoadJobPayload;
   readonly 'check-updates': CheckUpdatesJobPayload;
   readonly copy: CopyJobPayload;
+  readonly remove: RemoveJobPayload;
 }
 export type ImageJobPayload = JobPayloads[JobName];
 
@@ -119,6 +132,7 @@ export const JOB_ARTIFACTS: {
   load: (payload) => ({ kind: 'import-archive', fileName: archiveNameOf(payload) }),
   'check-updates': () => null,
   copy: () => null,
+  remove: () => null,
 };
 
 /** The artifact of a job of this name and data; null for none, or for a name that is not ours. */
@@ -133,6 +147,15 @@ export interface ImageJobResult {
   readonly imageId: string | null;
   /** Manifest digest, when the daemon reported one. */
   readonly digest: string | null;
+  /** What a removal did (REMOVE jobs only; a fan-out's, over every host that completed). */
+  readonly removal?: ImageRemoval;
+}
+
+/** What `docker image rm` reports: the references untagged, the ids deleted, the containers removed first. */
+export interface ImageRemoval {
+  readonly untagged: readonly string[];
+  readonly deleted: readonly string[];
+  readonly removedContainers: readonly string[];
 }
 
 export interface LayerProgressRecord {

@@ -1,5 +1,5 @@
 import type { ErrorCode } from '#libs/errors';
-import type { JobProgressRecord } from './job-definitions.js';
+import type { ImageRemoval, JobProgressRecord } from './job-definitions.js';
 import type { JobState } from './lifecycle/job-states.js';
 import type { JobKind } from './queue.constants.js';
 
@@ -20,6 +20,8 @@ export interface JobRecord {
   readonly finishedAt: Date | null;
   /** The host whose queue holds it, where the api tells them apart (fleet). */
   readonly host?: string;
+  /** What a REMOVE job did, once completed. */
+  readonly removal?: ImageRemoval;
   /** A fan-out's children, one per selected host (public ids); absent for any other job. */
   readonly children?: readonly string[];
 }

@@ -2,5 +2,5 @@
 export const IMAGE_QUEUE = 'stevedore-images';
 
 /** Job kinds as the public schema names them. */
-export const JOB_KINDS = ['PULL', 'PUSH', 'LOAD', 'UPDATE_CHECK', 'COPY'] as const;
+export const JOB_KINDS = ['PULL', 'PUSH', 'LOAD', 'UPDATE_CHECK', 'COPY', 'REMOVE'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];

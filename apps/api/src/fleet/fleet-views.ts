@@ -26,6 +26,16 @@ export interface HostImageView {
   readonly image: ImageRecord;
 }
 
+/** One image (one id) across the hosts that hold it. */
+export interface FleetImageView {
+  readonly id: string;
+  /** Every reference any of the hosts gives it. */
+  readonly repoTags: readonly string[];
+  readonly repoDigests: readonly string[];
+  readonly size: number;
+  readonly hosts: readonly HostImageView[];
+}
+
 export function hostView(
   name: string,
   record: HostRecord | null,

@@ -26,3 +26,12 @@ export const findImageEverywhere = declareOperation({
     'Every host holding an image that `docker image inspect <ref>` would find there, with the image as that host holds it (its id and digests). Offline hosts answer from their last catalogue.',
   errors: ['INVALID_REFERENCE', 'AMBIGUOUS_REFERENCE'],
 });
+
+export const listFleetImages = declareOperation({
+  name: 'fleetImages',
+  effect: 'read',
+  summary: 'The images of every host, the same image across hosts grouped by id',
+  description:
+    'The images of every host (of those with the host labels given), one entry per image id with each host that holds it, in id order. Offline hosts answer from their last catalogue.',
+  errors: ['BAD_USER_INPUT'],
+});

@@ -1,8 +1,25 @@
 import { Injectable } from '@nestjs/common';
+import { imageFilterPredicate, type ImageRecord } from '#libs/catalogue';
 import type { HostStatus } from '#libs/fleet';
+import { paginate, type Page } from '#libs/pagination';
 import { parseImageLookup } from '#libs/reference';
 import { HostCatalogues } from './host-catalogues.js';
-import { hasLabels, hostView, type HostImageView, type HostView } from './fleet-views.js';
+import {
+  hasLabels,
+  hostView,
+  type FleetImageView,
+  type HostImageView,
+  type HostView,
+} from './fleet-views.js';
+
+export interface FleetImageQuery {
+  /** Glob over familiar references, as `images(filter: { reference })` takes it. */
+  readonly reference?: string | null;
+  /** Only hosts carrying all these labels (`key` or `key=value`). */
+  readonly hostLabels?: readonly string[] | null;
+  readonly first: number;
+  readonly after?: string | null;
+}
 
 export interface HostQuery {
   readonly labels?: readonly string[];
@@ -45,6 +62,35 @@ export class FleetService {
     return found;
   }
 
+  /**
+   * The images of every host (of those with `hostLabels`), the same image across hosts as one
+   * entry: by id, in id order, each with every host that holds it.
+   */
+  fleetImages(query: FleetImageQuery): Page<FleetImageView> {
+    const now = new Date();
+    const matches = query.reference ? imageFilterPredicate({ reference: query.reference }) : () => true;
+    const byId = new Map<string, HostImageView[]>();
+    for (const name of this.hosts.names()) {
+      const host = this.viewOf(name, now);
+      if (query.hostLabels?.length && !hasLabels(host.labels, query.hostLabels)) continue;
+      for (const image of this.hosts.catalogueOf(name).latest()?.listed(false) ?? []) {
+        if (!matches(image)) continue;
+        const held = byId.get(image.id);
+        if (held) held.push({ host, image });
+        else byId.set(image.id, [{ host, image }]);
+      }
+    }
+    const grouped = [...byId.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([id, hosts]) => fleetImageOf(id, hosts));
+    return paginate(grouped, {
+      first: query.first,
+      after: query.after,
+      keyOf: (image) => image.id,
+      compareKeyToItem: (key, image) => (key < image.id ? -1 : key > image.id ? 1 : 0),
+    });
+  }
+
   private viewOf(name: string, now: Date): HostView {
     const record = this.hosts.roster.get(name);
     const snapshot = this.hosts.catalogueOf(name).latest();
@@ -56,4 +102,16 @@ export class FleetService {
         : 'OFFLINE';
     return hostView(name, record, status, snapshot);
   }
+}
+
+function fleetImageOf(id: string, hosts: HostImageView[]): FleetImageView {
+  const union = (pick: (image: ImageRecord) => readonly string[]) =>
+    [...new Set(hosts.flatMap(({ image }) => pick(image)))].sort();
+  return {
+    id,
+    repoTags: union((image) => image.repoTags),
+    repoDigests: union((image) => image.repoDigests),
+    size: hosts[0]!.image.size,
+    hosts,
+  };
 }

@@ -1,7 +1,9 @@
 import { applyDecorators } from '@nestjs/common';
-import { Field } from '@nestjs/graphql';
+import { Field, Int } from '@nestjs/graphql';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { HostSelectorInput } from './dto/host-selector.input.js';
 
 const DESCRIPTION = 'The Docker host (see hosts); may be left out when there is only one.';
 
@@ -16,5 +18,32 @@ export function HostProperty({ graphql }: { graphql: boolean }): PropertyDecorat
     IsOptional(),
     IsString(),
     MaxLength(63),
+  );
+}
+
+/**
+ * `hosts` of a change that may fan out: several hosts instead of one (GraphQL input or args
+ * field, and its OpenAPI description). Checked in depth by ImageJobsService.
+ */
+export function HostsProperty(description: string): PropertyDecorator {
+  return applyDecorators(
+    Field(() => HostSelectorInput, { nullable: true, description }),
+    ApiPropertyOptional({ type: HostSelectorInput }),
+    IsOptional(),
+    ValidateNested(),
+    Type(() => HostSelectorInput),
+  );
+}
+
+/** `maxParallel` that goes with `hosts`: at most this many hosts at a time. */
+export function MaxParallelProperty(): PropertyDecorator {
+  return applyDecorators(
+    Field(() => Int, {
+      nullable: true,
+      description: 'With hosts: at most this many hosts at a time (default: all at once).',
+    }),
+    ApiPropertyOptional({ minimum: 1 }),
+    IsOptional(),
+    IsInt(),
   );
 }

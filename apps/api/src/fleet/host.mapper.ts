@@ -1,5 +1,6 @@
 import { toImage } from '../images/models/image.mapper.js';
-import type { HostImageView, HostView } from './fleet-views.js';
+import type { FleetImageView, HostImageView, HostView } from './fleet-views.js';
+import type { FleetImage } from './models/fleet-image.model.js';
 import type { HostImage } from './models/host-image.model.js';
 import { HOST_STATUSES, type Host } from './models/host.model.js';
 
@@ -15,4 +16,15 @@ export function toHost(view: HostView): Host {
 
 export function toHostImage(view: HostImageView): HostImage {
   return { host: toHost(view.host), image: toImage(view.image, view.host.name) };
+}
+
+export function toFleetImage(view: FleetImageView): FleetImage {
+  return {
+    id: view.id,
+    repoTags: [...view.repoTags],
+    repoDigests: [...view.repoDigests],
+    size: view.size,
+    hostCount: view.hosts.length,
+    hosts: view.hosts.map(toHostImage),
+  };
 }

@@ -11,6 +11,8 @@ import {
   type RemovalReport,
 } from '#libs/image-changes';
 import { HostCatalogues } from '../fleet/host-catalogues.js';
+import { ImageJobsService, type HostSelection } from '../jobs/image-jobs.service.js';
+import type { JobRecord } from '#libs/jobs';
 
 type Outcome<K extends ImageChangeOutcome['kind']> = Extract<ImageChangeOutcome, { kind: K }>;
 
@@ -26,6 +28,7 @@ export class HostImageChanges {
     private readonly own: ImageChangesService,
     @Inject(HOST_REQUESTS) private readonly requests: HostRequests,
     @Inject(STEVEDORE_CONFIG) private readonly config: StevedoreConfig,
+    private readonly jobs: ImageJobsService,
   ) {}
 
   async tag(host: string | null | undefined, source: string, target: string): Promise<HostTagged> {
@@ -42,11 +45,27 @@ export class HostImageChanges {
     return (await this.remote(name, { kind: 'untag', ref }, 'removal')).outcome.report;
   }
 
+  /**
+   * `docker image rm` on one host, or with `hosts` on several: then a fan-out of jobs, answered
+   * once every host is done (or after FLEET_REQUEST_TIMEOUT_SECONDS with those done so far), its
+   * job telling how each host fared.
+   */
   async remove(
     host: string | null | undefined,
     ref: string,
-    options: { force: boolean; removeContainers: boolean; prune: boolean },
-  ): Promise<RemovalReport> {
+    options: {
+      force: boolean;
+      removeContainers: boolean;
+      prune: boolean;
+      hosts?: HostSelection | null;
+      maxParallel?: number | null;
+    },
+    requestedBy: string,
+  ): Promise<RemovalReport & { job?: JobRecord }> {
+    if (options.hosts || (options.maxParallel !== undefined && options.maxParallel !== null)) {
+      const input = { ref, host, ...pick(options), hosts: options.hosts, maxParallel: options.maxParallel };
+      return this.jobs.removeEverywhere(input, requestedBy, this.config.fleet.requestTimeoutMs);
+    }
     const name = this.hosts.resolve(host);
     if (this.isOwn(name)) return this.own.remove(ref, options);
     const command: ImageChangeCommand = { kind: 'remove', ref, ...pick(options) };

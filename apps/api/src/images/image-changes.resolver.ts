@@ -1,4 +1,7 @@
 import { Args, Mutation, Resolver } from '@nestjs/graphql';
+import type { Principal } from '#libs/auth';
+import { callerOf, CurrentPrincipal } from '../auth/current-principal.decorator.js';
+import { toJob } from '../jobs/models/job.mapper.js';
 import { HostArg } from '../fleet/host.arg.js';
 import { HostImageChanges } from './host-image-changes.js';
 import { PruneImagesArgs, RemoveImageArgs } from './dto/image-change.args.js';
@@ -32,8 +35,13 @@ export class ImageChangesResolver {
 
   @Mutation(() => RemovalReport, { description: removeImage.description })
   @Serves(removeImage)
-  removeImage(@Args() args: RemoveImageArgs, @HostArg() host?: string | null): Promise<RemovalReport> {
-    return this.changes.remove(host, args.ref, args);
+  async removeImage(
+    @Args() args: RemoveImageArgs,
+    @CurrentPrincipal() caller: Principal,
+    @HostArg() host?: string | null,
+  ): Promise<RemovalReport> {
+    const { job, ...report } = await this.changes.remove(host, args.ref, args, callerOf(caller));
+    return { ...report, job: job ? toJob(job) : null };
   }
 
   @Mutation(() => PruneReport, { description: pruneImages.description })

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CatalogueModule } from '#libs/catalogue';
+import { JobsApiModule } from '../jobs/jobs.module.js';
 import { RegistriesModule } from '../registries/registries.module.js';
 import { ImageChangesResolver } from './image-changes.resolver.js';
 import { ImageChangesModule } from '#libs/image-changes';
@@ -14,7 +15,7 @@ import { StorageController } from './rest/storage.controller.js';
 
 @Module({
   // RegistriesModule: the update checks' findings, for `images(filter: { updateAvailable })`.
-  imports: [CatalogueModule, ImageChangesModule, RegistriesModule],
+  imports: [CatalogueModule, ImageChangesModule, RegistriesModule, JobsApiModule],
   providers: [
     ContainerUsageLoader,
     ImagesResolver,

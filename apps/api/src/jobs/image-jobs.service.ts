@@ -3,10 +3,11 @@ import type { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { HostCatalogues } from '../fleet/host-catalogues.js';
 import { paginate, type Page } from '#libs/pagination';
-import { BadUserInputError, ImageNotFoundError } from '#libs/errors';
+import { BadUserInputError, ImageNotFoundError, JobNotFoundError } from '#libs/errors';
 import {
   FAN_OUT_QUEUE,
   ImportArchives,
+  isFinal,
   JOB_NAMES,
   JOB_QUEUE,
   type FanOutPlan,
@@ -67,6 +68,23 @@ export interface CopyRequestInput {
   readonly platforms?: readonly string[] | null;
   readonly auth?: RegistryCredentialsInput | null;
   readonly targetAuth?: RegistryCredentialsInput | null;
+}
+
+export interface RemoveEverywhereInput extends FanOutRequest {
+  readonly ref: string;
+  /** Given with hosts: BAD_USER_INPUT (one host or several). */
+  readonly host?: string | null;
+  readonly force: boolean;
+  readonly removeContainers: boolean;
+  readonly prune: boolean;
+}
+
+/** A removal over several hosts: what the hosts done so far removed, and the fan-out's job. */
+export interface FanOutRemoval {
+  readonly untagged: string[];
+  readonly deleted: string[];
+  readonly removedContainers: string[];
+  readonly job: JobRecord;
 }
 
 export interface JobListQuery {
@@ -192,6 +210,68 @@ export class ImageJobsService {
         ),
       },
     );
+  }
+
+  /**
+   * `docker image rm` over several hosts, as a fan-out of REMOVE jobs (one per host, each with the
+   * same checks as on one host). Answers once every host is done, or after `waitMs` with the
+   * hosts done so far: the report is theirs, merged, and the job says how each host fared.
+   */
+  async removeEverywhere(
+    input: RemoveEverywhereInput,
+    requestedBy: string,
+    waitMs: number,
+  ): Promise<FanOutRemoval> {
+    const ref = input.ref.trim();
+    if (ref === '') throw new BadUserInputError('ref must name an image.');
+    const plan = this.fanOutPlan(input);
+    if (!plan) throw new BadUserInputError('A removal over several hosts needs hosts.');
+    const { force, removeContainers, prune } = input;
+    const queued = await this.fanOuts.addFanOut(
+      JOB_NAMES.remove,
+      { ref, force, removeContainers, prune, requestedBy },
+      plan,
+    );
+    const job = await this.settledWithin(queued.id, waitMs);
+    const children = await this.queue.getMany(job.children ?? []);
+    const union = (pick: (removal: NonNullable<JobRecord['removal']>) => readonly string[]) =>
+      [...new Set(children.flatMap((child) => (child.removal ? pick(child.removal) : [])))].sort();
+    return {
+      untagged: union((removal) => removal.untagged),
+      deleted: union((removal) => removal.deleted),
+      removedContainers: union((removal) => removal.removedContainers),
+      job,
+    };
+  }
+
+  /** The job once final, or as it is after `ms`. */
+  private async settledWithin(id: string, ms: number): Promise<JobRecord> {
+    let latest: JobRecord | null = null;
+    let wake: () => void = () => undefined;
+    const stop = this.queue.onChange((record) => {
+      if (record.id === id) {
+        latest = record;
+        if (isFinal(record)) wake();
+      }
+    });
+    try {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        latest = (await this.queue.get(id)) ?? latest;
+        if (!latest) throw new JobNotFoundError(id);
+        if (isFinal(latest) || Date.now() >= deadline) return latest;
+        // A change wakes the wait; a poll covers one missed.
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(1_000, Math.max(0, deadline - Date.now())));
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    } finally {
+      stop();
+    }
   }
 
   /**

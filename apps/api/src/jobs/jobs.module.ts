@@ -24,5 +24,7 @@ import { JobsController } from './rest/jobs.controller.js';
     OfflineJobReaper,
   ],
   controllers: [JobsController],
+  // A removal over several hosts (removeImage with hosts) is a fan-out of jobs.
+  exports: [ImageJobsService],
 })
 export class JobsApiModule {}

@@ -136,6 +136,23 @@ describe('fanOutOutcome', () => {
     });
   });
 
+  it('merges what each host removed, for a removal over several hosts', () => {
+    const removed = (untagged: string[], deleted: string[]) =>
+      child({ state: 'COMPLETED', kind: 'REMOVE', removal: { untagged, deleted, removedContainers: [] } });
+    const outcome = fanOutOutcome([
+      { host: 'a', record: removed(['app:1'], ['sha256:i', 'sha256:l']) },
+      { host: 'b', record: removed(['app:1'], ['sha256:i']) },
+    ]);
+    expect(outcome).toEqual({
+      ok: true,
+      result: {
+        imageId: null,
+        digest: null,
+        removal: { untagged: ['app:1'], deleted: ['sha256:i', 'sha256:l'], removedContainers: [] },
+      },
+    });
+  });
+
   it('fails with the first failed host’s code and names each host that did not complete', () => {
     const outcome = fanOutOutcome([
       { host: 'a', record: child({ state: 'COMPLETED' }) },

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorCode } from '#libs/errors';
-import type { ImageJobResult, JobName, JobPayloads, JobProgressRecord } from '../job-definitions.js';
+import type {
+  ImageJobResult,
+  ImageRemoval,
+  JobName,
+  JobPayloads,
+  JobProgressRecord,
+} from '../job-definitions.js';
 import type { JobRecord } from '../job-record.js';
 import { isFinal } from '../lifecycle/job-states.js';
 
@@ -16,7 +22,7 @@ import { isFinal } from '../lifecycle/job-states.js';
  */
 
 /** The job names that fan out. */
-export const FAN_OUT_JOB_NAMES = ['pull', 'push'] as const satisfies readonly JobName[];
+export const FAN_OUT_JOB_NAMES = ['pull', 'push', 'remove'] as const satisfies readonly JobName[];
 export type FanOutJobName = (typeof FAN_OUT_JOB_NAMES)[number];
 
 /** What a parent's data holds besides the payload each child gets. */
@@ -120,7 +126,25 @@ export function fanOutOutcome(children: readonly { host: string; record: JobReco
       const values = new Set(children.map(({ record }) => pick(record)));
       return values.size === 1 ? [...values][0]! : null;
     };
-    return { ok: true, result: { imageId: agreed((r) => r.imageId), digest: agreed((r) => r.digest) } };
+    const removals = children.flatMap(({ record }) => (record.removal ? [record.removal] : []));
+    const union = (pick: (removal: ImageRemoval) => readonly string[]) =>
+      [...new Set(removals.flatMap(pick))].sort();
+    return {
+      ok: true,
+      result: {
+        imageId: agreed((r) => r.imageId),
+        digest: agreed((r) => r.digest),
+        ...(removals.length
+          ? {
+              removal: {
+                untagged: union((removal) => removal.untagged),
+                deleted: union((removal) => removal.deleted),
+                removedContainers: union((removal) => removal.removedContainers),
+              },
+            }
+          : {}),
+      },
+    };
   }
   const first = failed[0]!.record;
   const code: ErrorCode = first.error?.code ?? 'INTERNAL';

@@ -2,8 +2,9 @@ import { ApiProperty } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsArray, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { DiskUsageDto, ImageDto } from '../../images/rest/image.dto.js';
+import { DiskUsageDto, ImageDto, PageInfoDto } from '../../images/rest/image.dto.js';
 import { toList } from '../../common/query-values.js';
+import { PageArgs } from '../../common/page.args.js';
 
 const STATUSES = ['ONLINE', 'DEGRADED', 'OFFLINE'] as const;
 
@@ -34,6 +35,38 @@ export class HostDto {
 export class HostImageDto {
   @ApiProperty({ type: HostDto }) host!: HostDto;
   @ApiProperty({ type: ImageDto }) image!: ImageDto;
+}
+
+export class FleetImageDto {
+  @ApiProperty({ example: 'sha256:…' }) id!: string;
+  @ApiProperty({ type: [String] }) repoTags!: string[];
+  @ApiProperty({ type: [String] }) repoDigests!: string[];
+  @ApiProperty() size!: number;
+  @ApiProperty() hostCount!: number;
+  @ApiProperty({ type: [HostImageDto] }) hosts!: HostImageDto[];
+}
+
+export class FleetImageListDto {
+  @ApiProperty() totalCount!: number;
+  @ApiProperty({ type: [FleetImageDto] }) nodes!: FleetImageDto[];
+  @ApiProperty({ type: PageInfoDto }) pageInfo!: PageInfoDto;
+}
+
+/** GET /api/v1/fleet-images: the `fleetImages` operation's filter and page as query parameters. */
+export class FleetImagesQuery extends PageArgs {
+  @ApiPropertyOptional({ description: "Glob over familiar references, like docker image ls 'acme/*:1.*'" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  reference?: string;
+
+  @ApiPropertyOptional({ type: [String], description: 'Host label, key or key=value; repeat for several' })
+  @IsOptional()
+  @Transform(toList)
+  @IsArray()
+  @IsString({ each: true })
+  @MaxLength(256, { each: true })
+  hostLabel?: string[];
 }
 
 /** GET /api/v1/hosts: the `hosts` operation's filter as query parameters. */

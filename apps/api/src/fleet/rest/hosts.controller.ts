@@ -2,10 +2,17 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Serves } from '../../operations/serves.decorator.js';
 import { toImageDto } from '../../images/rest/image-rest.mapper.js';
-import { findImageEverywhere, inspectHost, listHosts } from '../fleet.operations.js';
+import { findImageEverywhere, inspectHost, listFleetImages, listHosts } from '../fleet.operations.js';
 import { FleetService } from '../fleet.service.js';
-import type { HostView } from '../fleet-views.js';
-import { HostDto, HostImageDto, ImageEverywhereQuery, ListHostsQuery } from './host.dto.js';
+import type { HostImageView, HostView } from '../fleet-views.js';
+import {
+  FleetImageListDto,
+  FleetImagesQuery,
+  HostDto,
+  HostImageDto,
+  ImageEverywhereQuery,
+  ListHostsQuery,
+} from './host.dto.js';
 import { BadUserInputError } from '#libs/errors';
 
 /** The fleet's hosts, and an image across them. */
@@ -36,11 +43,36 @@ export class HostsController {
   @Serves(findImageEverywhere)
   @ApiOkResponse({ type: [HostImageDto] })
   everywhere(@Query() query: ImageEverywhereQuery): HostImageDto[] {
-    return this.fleet.imageEverywhere(query.ref).map(({ host, image }) => ({
-      host: toHostDto(host),
-      image: toImageDto(image),
-    }));
+    return this.fleet.imageEverywhere(query.ref).map(toHostImageDto);
   }
+
+  @Get('fleet-images')
+  @Serves(listFleetImages)
+  @ApiOkResponse({ type: FleetImageListDto })
+  fleetImages(@Query() query: FleetImagesQuery): FleetImageListDto {
+    const page = this.fleet.fleetImages({
+      reference: query.reference,
+      hostLabels: query.hostLabel,
+      first: query.first,
+      after: query.after,
+    });
+    return {
+      totalCount: page.totalCount,
+      nodes: page.nodes.map((image) => ({
+        id: image.id,
+        repoTags: [...image.repoTags],
+        repoDigests: [...image.repoDigests],
+        size: image.size,
+        hostCount: image.hosts.length,
+        hosts: image.hosts.map(toHostImageDto),
+      })),
+      pageInfo: { ...page.pageInfo },
+    };
+  }
+}
+
+function toHostImageDto({ host, image }: HostImageView): HostImageDto {
+  return { host: toHostDto(host), image: toImageDto(image) };
 }
 
 function toHostDto(view: HostView): HostDto {

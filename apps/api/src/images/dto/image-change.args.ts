@@ -1,9 +1,20 @@
 import { ArgsType, Field } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsDate, IsOptional, IsString, MaxLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsDate,
+  IsInt,
+  IsOptional,
+  IsString,
+  MaxLength,
+} from 'class-validator';
 import { DateTimeResolver } from 'graphql-scalars';
-import { toBoolean } from '../../common/query-values.js';
+import { toBoolean, toList } from '../../common/query-values.js';
+import type { HostSelectorInput } from '../../fleet/dto/host-selector.input.js';
+import { HostsProperty, MaxParallelProperty } from '../../fleet/host-property.decorator.js';
 
 /** How `removeImage` removes: GraphQL arguments, or the query of DELETE /api/v1/images/{ref}. */
 @ArgsType()
@@ -40,6 +51,45 @@ export class RemoveImageArgs extends RemoveImageOptions {
   @IsString()
   @MaxLength(1024)
   ref!: string;
+
+  @HostsProperty(
+    'Several hosts instead of one: a fan-out job with one child per host; the report merges the hosts done, its job tells each.',
+  )
+  hosts?: HostSelectorInput;
+
+  @MaxParallelProperty()
+  maxParallel?: number;
+}
+
+/** DELETE /api/v1/images/{ref} over several hosts: the selector and maxParallel as query parameters. */
+export class RemoveFanOutQuery {
+  @ApiPropertyOptional({ type: [String], description: 'a host to remove it from; repeat for several' })
+  @IsOptional()
+  @Transform(toList)
+  @IsArray()
+  @IsString({ each: true })
+  @MaxLength(63, { each: true })
+  hostName?: string[];
+
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'every host with this label (key or key=value); repeat for several',
+  })
+  @IsOptional()
+  @Transform(toList)
+  @IsArray()
+  @IsString({ each: true })
+  @MaxLength(256, { each: true })
+  hostLabel?: string[];
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    description: 'with hostName or hostLabel: at most this many hosts at a time',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  maxParallel?: number;
 }
 
 @ArgsType()

@@ -1,5 +1,7 @@
 import { Field, ObjectType } from '@nestjs/graphql';
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Job } from '../../jobs/models/job.model.js';
+import { JobDto } from '../../jobs/rest/job.dto.js';
 import { SafeIntResolver } from 'graphql-scalars';
 
 @ObjectType({ description: 'What `docker image rm` (or an untag) did.' })
@@ -15,6 +17,13 @@ export class RemovalReport {
   @Field(() => [String])
   @ApiProperty({ type: [String], description: 'Stopped containers removed first (removeContainers)' })
   removedContainers!: string[];
+
+  @Field(() => Job, {
+    nullable: true,
+    description: 'A removal over several hosts: its fan-out job, whose children tell how each host fared.',
+  })
+  @ApiPropertyOptional({ type: JobDto, description: 'A removal over several hosts: its fan-out job' })
+  job?: Job | null;
 }
 
 @ObjectType({ description: 'What `docker image prune` deleted (or, in a dry run, would delete).' })

@@ -2,7 +2,15 @@ import { Body, Controller, Delete, HttpCode, Param, Post, Query } from '@nestjs/
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Serves } from '../../operations/serves.decorator.js';
 import { pruneImages, removeImage, renameImage, tagImage, untagImage } from '../image.operations.js';
-import { PruneImagesArgs, RemoveImageOptions, TagTargetBody } from '../dto/image-change.args.js';
+import type { Principal } from '#libs/auth';
+import { callerOf, CurrentPrincipal } from '../../auth/current-principal.decorator.js';
+import { toJob } from '../../jobs/models/job.mapper.js';
+import {
+  PruneImagesArgs,
+  RemoveFanOutQuery,
+  RemoveImageOptions,
+  TagTargetBody,
+} from '../dto/image-change.args.js';
 import { HostQuery } from '../../fleet/rest/host.query.js';
 import { HostImageChanges } from '../host-image-changes.js';
 import { PruneReport, RemovalReport } from '../models/change-report.model.js';
@@ -59,11 +67,20 @@ export class ImageChangesController {
   @Delete('images/:ref')
   @Serves(removeImage)
   @ApiOkResponse({ type: RemovalReport })
-  remove(
+  async remove(
     @Param('ref') ref: string,
     @Query() options: RemoveImageOptions,
     @Query() { host }: HostQuery,
+    @Query() { hostName, hostLabel, maxParallel }: RemoveFanOutQuery,
+    @CurrentPrincipal() caller: Principal,
   ): Promise<RemovalReport> {
-    return this.changes.remove(host, ref, options);
+    const hosts = hostName?.length || hostLabel?.length ? { names: hostName, labels: hostLabel } : undefined;
+    const { job, ...report } = await this.changes.remove(
+      host,
+      ref,
+      { ...options, hosts, maxParallel },
+      callerOf(caller),
+    );
+    return { ...report, job: job ? toJob(job) : undefined };
   }
 }

@@ -1,4 +1,4 @@
-import { ArgsType, Field, InputType, Int } from '@nestjs/graphql';
+import { ArgsType, Field, InputType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -6,7 +6,6 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
-  IsInt,
   IsOptional,
   IsString,
   MaxLength,
@@ -20,29 +19,16 @@ import {
 } from '#libs/jobs';
 import { PageArgs } from '../../common/page.args.js';
 import { JobKind, JobState } from '../models/job.model.js';
-import { HostProperty } from '../../fleet/host-property.decorator.js';
+import { HostProperty, HostsProperty, MaxParallelProperty } from '../../fleet/host-property.decorator.js';
 import { HostSelectorInput } from '../../fleet/dto/host-selector.input.js';
 
-/** `hosts` and `maxParallel` of a change that may fan out (checked in depth by ImageJobsService). */
+/** `hosts` and `maxParallel` of a change that may fan out. */
 @InputType({ isAbstract: true })
 abstract class FanOutInput {
-  @Field(() => HostSelectorInput, {
-    nullable: true,
-    description: 'Several hosts instead of one: a parent job with one child per host (instead of host).',
-  })
-  @ApiPropertyOptional({ type: HostSelectorInput })
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => HostSelectorInput)
+  @HostsProperty('Several hosts instead of one: a parent job with one child per host (instead of host).')
   hosts?: HostSelectorInput;
 
-  @Field(() => Int, {
-    nullable: true,
-    description: 'With hosts: at most this many hosts at a time (default: all at once).',
-  })
-  @ApiPropertyOptional({ minimum: 1 })
-  @IsOptional()
-  @IsInt()
+  @MaxParallelProperty()
   maxParallel?: number;
 }
 
