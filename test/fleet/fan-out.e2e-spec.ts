@@ -148,6 +148,12 @@ describe('fan-out jobs over three real hosts', () => {
   it('pulls over every selected host as one parent job, with a child per host and each host’s progress', async () => {
     const { appB } = env.fixtures.images;
     const ref = appB.registries.open.ref;
+    // One host's jobs only, from another api process.
+    const edgeOnly = subscribe<{ jobUpdates: { id: string; host: string | null } }>(
+      other.api,
+      `subscription { jobUpdates(host: "${EDGES[0]}") { id host } }`,
+    );
+    await edgeOnly.ready;
     const queued = await pullImage(api, { ref, hosts: EDGE_SELECTOR });
     expect(queued.errors).toBeUndefined();
     const id = queued.job!.id;
@@ -181,6 +187,12 @@ describe('fan-out jobs over three real hosts', () => {
           '3 of 3 hosts done; 0 running',
         );
       }, 10_000);
+      await eventually(async () => {
+        expect(edgeOnly.received.length).toBeGreaterThan(0);
+        expect(new Set(edgeOnly.received.map(({ jobUpdates }) => jobUpdates.host))).toEqual(
+          new Set([EDGES[0]]),
+        );
+      }, 10_000);
       const viaRest = await rest(api, `/api/v1/jobs/${id}`);
       expect(viaRest.body).toMatchObject({
         id,
@@ -188,6 +200,7 @@ describe('fan-out jobs over three real hosts', () => {
         children: job.children.map((child) => child.id),
       });
     } finally {
+      await edgeOnly.close();
       await following.close();
       await removeEverywhere(ref);
     }

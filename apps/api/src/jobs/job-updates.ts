@@ -58,9 +58,11 @@ export class JobUpdates implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Every change of every job (of one kind), from now on. */
-  all(kind?: JobKind | null): AsyncIterableIterator<JobRecord> {
+  all(kind?: JobKind | null, host?: string | null): AsyncIterableIterator<JobRecord> {
+    // Checked before listening: BAD_USER_INPUT for a host the fleet does not have.
+    const only = host === undefined || host === null ? null : this.hosts.resolve(host);
     const updates = this.listen(ALL_JOBS);
-    return endingAtOnce(updates, ofKind(updates, kind));
+    return endingAtOnce(updates, matching(updates, kind, only));
   }
 
   private async *changesOf(id: string, updates: AsyncIterable<JobRecord>): AsyncGenerator<JobRecord> {
@@ -134,8 +136,14 @@ async function nextOrQuiet<T>(next: Promise<T>, ms: number): Promise<T | typeof 
   }
 }
 
-async function* ofKind(updates: AsyncIterable<JobRecord>, kind?: JobKind | null): AsyncGenerator<JobRecord> {
-  for await (const record of updates) if (!kind || record.kind === kind) yield record;
+async function* matching(
+  updates: AsyncIterable<JobRecord>,
+  kind: JobKind | null | undefined,
+  host: string | null,
+): AsyncGenerator<JobRecord> {
+  for await (const record of updates) {
+    if ((!kind || record.kind === kind) && (host === null || record.host === host)) yield record;
+  }
 }
 
 /**

@@ -90,7 +90,15 @@ export class JobsResolver {
     description: followJobs.description,
     resolve: (record: JobRecord) => toJob(record),
   })
-  jobUpdates(@Args('kind', { type: () => JobKind, nullable: true }) kind?: JobKindName) {
-    return this.updates.all(kind);
+  jobUpdates(
+    @Args('kind', { type: () => JobKind, nullable: true }) kind?: JobKindName,
+    @Args('host', {
+      type: () => String,
+      nullable: true,
+      description: "Only this host's jobs; left out: every job of every host, fan-outs' parents included.",
+    })
+    host?: string | null,
+  ) {
+    return this.updates.all(kind, host);
   }
 }
