@@ -131,6 +131,28 @@ describe('an agent and the api replica of its catalogue', () => {
     });
   });
 
+  it('numbers a version past every earlier one, even where the store lost the last ones (a failover)', async () => {
+    const publication = {
+      state: { takenAt: new Date(), summaries: [], containers: [] },
+      addFacts: new Map<string, string>(),
+      dropFacts: [],
+      replaceFacts: true,
+      events: [],
+    };
+    const first = await store.publish('lost-writes', publication);
+    const second = await store.publish('lost-writes', publication);
+    expect(second).toBeGreaterThan(first);
+    // The replica a failover promotes had not received the second: it holds the first.
+    const redis = new Redis(env.redis.url);
+    try {
+      await redis.hset(keys.hostCatalogue('lost-writes'), 'version', String(first));
+    } finally {
+      redis.disconnect();
+    }
+    // A counter would say `second` again, for content the api never saw under that number.
+    expect(await store.publish('lost-writes', publication)).toBeGreaterThan(second);
+  });
+
   it('keeps the catalogue of a host whose agent is gone, which turns OFFLINE past its deadline', async () => {
     const last = replicas.get(HOST)!;
     const killedAt = Date.now();

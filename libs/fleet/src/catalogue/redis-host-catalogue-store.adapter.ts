@@ -22,6 +22,10 @@ const MAX_FACTS_BYTES = 1024 ** 2;
  * it runs under the agent's ACL user. The notice is assembled here so its version is the one
  * just made.
  *
+ * A version is the Redis server's clock in milliseconds, or one more than the last where that is
+ * not past it: it grows across a Sentinel failover too, where a counter would count again from
+ * whatever the replica had received, and repeat numbers the api already holds for other content.
+ *
  * KEYS: catalogue hash, facts hash. ARGV: state, events (JSON array), channel, replace ('1'/'0'),
  * number of facts to add, then (id, facts) pairs, then the ids to drop.
  */
@@ -36,9 +40,12 @@ while i <= #ARGV do
   redis.call('HDEL', KEYS[2], ARGV[i])
   i = i + 1
 end
-local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
-redis.call('HSET', KEYS[1], 'state', ARGV[1])
-redis.call('PUBLISH', ARGV[3], '{"version":' .. version .. ',"events":' .. ARGV[2] .. '}')
+local now = redis.call('TIME')
+local stamp = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local version = math.max(tonumber(redis.call('HGET', KEYS[1], 'version') or '0') + 1, stamp)
+local text = string.format('%d', version)
+redis.call('HSET', KEYS[1], 'version', text, 'state', ARGV[1])
+redis.call('PUBLISH', ARGV[3], '{"version":' .. text .. ',"events":' .. ARGV[2] .. '}')
 return version
 `;
 
