@@ -108,7 +108,9 @@ export class FanOutCoordinator implements OnApplicationBootstrap, OnModuleDestro
       if (children.owns(record.id)) changed.ring();
     });
     try {
-      await children.readAll();
+      // A first attempt has no children yet (their ids derive from this parent's): reading every
+      // host's queue would only open each. A later one (a takeover, a retry) finds those queued.
+      if (job.attemptsStarted > 1) await children.readAll();
       let written = 0;
       let finishedBefore = -1;
       for (;;) {
