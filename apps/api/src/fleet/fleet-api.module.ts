@@ -30,8 +30,8 @@ export class FleetApiModule {
       global: true,
       imports: [
         FleetStoreModule,
-        // The api still reaches its own daemon directly (its changes, search, export); that host
-        // is read from its live catalogue, every other host from its replica.
+        // An api with a Docker socket reaches its own daemon directly (its changes, search,
+        // export) and reads that host from its live catalogue; every other host from its replica.
         CatalogueModule,
         ...(config.fleet.agentEmbedded ? [HostAgentModule] : []),
       ],

@@ -50,8 +50,8 @@ export class HostCatalogues implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /**
-   * The host of the daemon this api reaches itself, which its changes, jobs, search and export
-   * still act on (the agents take them over host by host in the next steps of issue 14).
+   * The host of the daemon this api reaches itself (what export, search and the live update
+   * findings read); BAD_USER_INPUT in an api that holds no Docker socket.
    */
   ownHost(): string {
     if (!this.localHost) throw new BadUserInputError('This api serves no Docker daemon of its own.');

@@ -27,7 +27,7 @@ function ApiImageRef(): MethodDecorator {
 export class ImagesController {
   constructor(
     private readonly hosts: HostCatalogues,
-    /** The api's own daemon: what export still reads from (the agents take it over next). */
+    /** The api's own daemon, which export streams from (none where API_DOCKER=false). */
     private readonly catalogue: LiveCatalogue,
     @Inject(DOCKER_ENGINE) private readonly engine: DockerEngine,
   ) {}
