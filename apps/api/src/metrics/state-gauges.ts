@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Gauge, type Registry } from 'prom-client';
 import { LiveCatalogue, type CatalogueSnapshot } from '#libs/catalogue';
+import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
 import { DOCKER_ENGINE, type DockerEngine } from '#libs/docker';
 import { JOB_CENSUS, RedisProbe, type JobCensus } from '#libs/jobs';
 import { withTimeout } from '../common/with-timeout.js';
@@ -21,14 +22,18 @@ export class StateGauges {
     @Inject(DOCKER_ENGINE) private readonly docker: DockerEngine,
     private readonly redis: RedisProbe,
     @Inject(JOB_CENSUS) private readonly census: JobCensus,
+    @Inject(STEVEDORE_CONFIG) config: StevedoreConfig,
   ) {
-    this.catalogueGauges(registry);
-    this.availabilityGauge(
-      registry,
-      'docker_up',
-      'Whether the Docker daemon answers a ping (1) or not (0)',
-      () => this.docker.ping(),
-    );
+    // An api with no Docker socket has no daemon or catalogue of its own to report on.
+    if (config.fleet.apiDocker) {
+      this.catalogueGauges(registry);
+      this.availabilityGauge(
+        registry,
+        'docker_up',
+        'Whether the Docker daemon answers a ping (1) or not (0)',
+        () => this.docker.ping(),
+      );
+    }
     this.availabilityGauge(registry, 'redis_up', 'Whether Redis answers a ping (1) or not (0)', () =>
       this.redis.ping(),
     );

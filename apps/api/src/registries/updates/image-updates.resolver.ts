@@ -29,15 +29,22 @@ export class ImageUpdatesResolver implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
+    // The findings are those of the api's own host: an api with no Docker socket has none to tell.
+    const host = this.hosts.localHost;
+    if (!host) return;
     // Every api process hears every worker's findings (Redis pub/sub), and publishes those whose image it knows.
     this.unsubscribe = this.updates.onChange((finding) => {
-      void this.catalogue.current().then((snapshot) => {
-        const image = snapshot.imagesById.get(finding.imageId);
-        if (image)
-          void this.pubSub.publish(IMAGE_UPDATES, {
-            imageUpdates: { image: toImage(image, this.hosts.ownHost()), update: updateView(finding) },
-          });
-      });
+      void this.catalogue
+        .current()
+        .then((snapshot) => {
+          const image = snapshot.imagesById.get(finding.imageId);
+          if (image)
+            void this.pubSub.publish(IMAGE_UPDATES, {
+              imageUpdates: { image: toImage(image, host), update: updateView(finding) },
+            });
+        })
+        // The daemon away: this finding is not told (the next check's is).
+        .catch(() => undefined);
     });
   }
 
