@@ -96,6 +96,22 @@ export class HostJobQueues implements JobQueue, FanOutQueue, OnApplicationShutdo
     return record && scoped(record, host);
   }
 
+  /**
+   * A job of a host's queue by its id there, whether or not the host is in this api's roster yet
+   * (a fan-out taken over right after start): what the fan-out coordinator reads its children by.
+   */
+  async getOn(host: string, localId: string): Promise<JobRecord | null> {
+    if (this.isOwn(host)) return this.mine(await this.local.get(localId));
+    const record = await this.queueOf(host).get(localId);
+    return record && scoped(record, host);
+  }
+
+  /** Cancels a job of a host's queue by its id there (see getOn). */
+  async cancelOn(host: string, localId: string): Promise<JobRecord> {
+    if (this.isOwn(host)) return this.mine(await this.local.cancel(localId))!;
+    return scoped(await this.queueOf(host).cancel(localId), host);
+  }
+
   async summaries(host?: string): Promise<JobSummary[]> {
     const name = host ?? this.ownHost();
     if (this.isOwn(name)) return this.local.summaries();

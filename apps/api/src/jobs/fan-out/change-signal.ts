@@ -11,23 +11,27 @@ export class ChangeSignal {
     this.wake?.();
   }
 
-  /** Resolves at the next ring (at once if one came since the last wait), after `ms`, or on abort. */
-  wait(ms: number, signal: AbortSignal): Promise<void> {
+  /**
+   * Resolves at the next ring (at once if one came since the last wait) or on abort with true,
+   * or with false after `ms` without either.
+   */
+  wait(ms: number, signal: AbortSignal): Promise<boolean> {
     if (this.rung || signal.aborted) {
       this.rung = false;
-      return Promise.resolve();
+      return Promise.resolve(true);
     }
     return new Promise((resolve) => {
-      const done = () => {
+      const done = (heard: boolean) => {
         clearTimeout(timer);
-        signal.removeEventListener('abort', done);
+        signal.removeEventListener('abort', aborted);
         this.wake = null;
         this.rung = false;
-        resolve();
+        resolve(heard);
       };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-      this.wake = done;
+      const aborted = () => done(true);
+      const timer = setTimeout(() => done(false), ms);
+      signal.addEventListener('abort', aborted, { once: true });
+      this.wake = () => done(true);
     });
   }
 }

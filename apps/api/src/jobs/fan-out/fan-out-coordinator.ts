@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { STEVEDORE_CONFIG, type StevedoreConfig } from '#libs/config';
-import { JobNotCancellableError } from '#libs/errors';
+import { JobNotCancellableError, JobNotFoundError, QueueUnavailableError } from '#libs/errors';
 import { FleetKeys } from '#libs/fleet';
 import {
   ABORT_REASONS,
@@ -34,6 +34,8 @@ import { ChangeSignal } from './change-signal.js';
 const CONCURRENCY = 64;
 /** How often a parent reads its running children when no change was heard (a missed event). */
 const POLL_MS = 1_000;
+/** How often a parent may be taken over from an api that died before it fails (BullMQ's default: 1). */
+const MAX_TAKEOVERS = 100;
 /** At most one progress write per parent in this time, unless a host finished. */
 const PROGRESS_EVERY_MS = 250;
 
@@ -60,9 +62,11 @@ export class FanOutCoordinator implements OnApplicationBootstrap, OnModuleDestro
       connection: bullConnection(this.config.redis),
       prefix: new FleetKeys(this.config.fleet.keyPrefix).fleetQueuePrefix(),
       concurrency: CONCURRENCY,
-      // A parent whose api died is taken over after this long.
+      // A parent whose api died is taken over after this long, however often that happens: a
+      // parent resumes where it was (its children are found again).
       lockDuration: this.config.jobs.lockMs,
       stalledInterval: this.config.jobs.lockMs,
+      maxStalledCount: MAX_TAKEOVERS,
     });
     worker.on('error', (error) =>
       this.logger.warn({ message: 'fan-out worker error', error: String(error) }),
@@ -92,8 +96,18 @@ export class FanOutCoordinator implements OnApplicationBootstrap, OnModuleDestro
       throw new UnrecoverableError(`INTERNAL: job ${job.id} is not a fan-out`);
     }
     const lifecycle = this.queues.fleetLifecycle();
-    if (await lifecycle.isCancelRequested(job))
-      throw new UnrecoverableError(cancelledReason('before it started'));
+    const children = new FanOutChildren(this.queues, job, plan);
+    // A first attempt has no children yet (their ids derive from this parent's): reading every
+    // host's queue would only open each. A later one (a takeover, a retry) finds those queued.
+    const resumed = job.attemptsStarted > 1;
+    if (await lifecycle.isCancelRequested(job)) {
+      // Cancelled while waiting between attempts: an earlier attempt's children may still run.
+      if (resumed) {
+        await children.readAll();
+        await children.cancelRunning();
+      }
+      throw new UnrecoverableError(cancelledReason(resumed ? 'while running' : 'before it started'));
+    }
     this.logger.log({
       message: 'fan-out running',
       jobId: job.id,
@@ -102,37 +116,50 @@ export class FanOutCoordinator implements OnApplicationBootstrap, OnModuleDestro
       attempt: job.attemptsStarted,
     });
     const abort = signal ?? new AbortController().signal;
-    const children = new FanOutChildren(this.queues, job, plan);
     const changed = new ChangeSignal();
+    // A change heard carries the child's record: no read needed.
     const stopListening = this.queues.onChange((record) => {
-      if (children.owns(record.id)) changed.ring();
+      if (children.apply(record)) changed.ring();
     });
     try {
-      // A first attempt has no children yet (their ids derive from this parent's): reading every
-      // host's queue would only open each. A later one (a takeover, a retry) finds those queued.
-      if (job.attemptsStarted > 1) await children.readAll();
-      let written = 0;
-      let finishedBefore = -1;
+      if (resumed) await children.readAll();
+      let cancelSeen = false;
+      let written = { at: 0, key: '', finished: -1 };
       for (;;) {
         if (abort.aborted && abort.reason === ABORT_REASONS.shutdown) {
           // Back to the queue at once, without using up an attempt.
           await job.moveToDelayed(Date.now(), token);
           throw new DelayedError();
         }
-        if (abort.aborted) {
+        if (abort.aborted || cancelSeen) {
           await children.cancelRunning();
           throw new UnrecoverableError(cancelledReason('while running'));
         }
-        await children.queueWhileRoom();
-        const finished = children.finishedCount();
-        if (finished !== finishedBefore || Date.now() - written >= PROGRESS_EVERY_MS) {
-          await job.updateProgress(fanOutProgress(plan.hosts, children.records, job.attemptsStarted));
-          written = Date.now();
-          finishedBefore = finished;
+        try {
+          await children.queueWhileRoom();
+          const progress = fanOutProgress(plan.hosts, children.records, job.attemptsStarted);
+          const key = `${progress.percent}|${progress.currentBytes}|${progress.totalBytes}|${progress.message}`;
+          const finished = children.finishedCount();
+          const due = finished !== written.finished || Date.now() - written.at >= PROGRESS_EVERY_MS;
+          if (key !== written.key && due) {
+            await job.updateProgress(progress);
+            written = { at: Date.now(), key, finished };
+          }
+          if (children.allFinished()) break;
+        } catch (error) {
+          // Redis away a moment (a failover): the rollout resumes once it answers, no attempt spent.
+          if (!(error instanceof QueueUnavailableError)) throw error;
+          this.logger.warn({ message: 'fan-out waits for Redis', jobId: job.id, error: error.message });
         }
-        if (children.allFinished()) break;
-        await changed.wait(POLL_MS, abort);
-        await children.readRunning();
+        if (!(await changed.wait(POLL_MS, abort))) {
+          // Nothing heard for a while: read the running children, and whether a cancel was missed.
+          try {
+            await children.readRunning();
+            cancelSeen = await lifecycle.isCancelRequested(job);
+          } catch (error) {
+            if (!(error instanceof QueueUnavailableError)) throw error;
+          }
+        }
       }
     } finally {
       stopListening();
@@ -157,9 +184,16 @@ class FanOutChildren {
     this.childId = fanOutChildId(parent.id!);
   }
 
-  /** Whether a job id (as HostJobQueues shows it) is one of these children. */
-  owns(id: string): boolean {
-    return id === this.childId || id.startsWith(`${this.childId}@`);
+  /** Takes a child's record heard of (as HostJobQueues shows it); false when not one of these. */
+  apply(record: JobRecord): boolean {
+    if (record.id !== this.childId && !record.id.startsWith(`${this.childId}@`)) return false;
+    const host = record.host ?? record.id.slice(this.childId.length + 1);
+    if (!this.records.has(host)) return false;
+    // A late event never takes a child back from its end.
+    const held = this.records.get(host);
+    if (held && isFinal(held) && !isFinal(record)) return false;
+    this.records.set(host, record);
+    return true;
   }
 
   /** Every host's child: after a takeover, those the previous api queued are there already. */
@@ -192,9 +226,11 @@ class FanOutChildren {
         .filter((host) => this.isRunning(this.records.get(host)))
         .map(async (host) => {
           try {
-            this.records.set(host, await this.queues.cancel(`${this.childId}@${host}`));
+            this.records.set(host, await this.queues.cancelOn(host, this.childId));
           } catch (error) {
-            if (!(error instanceof JobNotCancellableError)) throw error;
+            // Ended meanwhile, or gone: nothing left to cancel.
+            if (!(error instanceof JobNotCancellableError) && !(error instanceof JobNotFoundError))
+              throw error;
           }
         }),
     );
@@ -217,7 +253,7 @@ class FanOutChildren {
   }
 
   private async read(hosts: readonly string[]): Promise<void> {
-    const records = await Promise.all(hosts.map((host) => this.queues.get(`${this.childId}@${host}`)));
+    const records = await Promise.all(hosts.map((host) => this.queues.getOn(host, this.childId)));
     hosts.forEach((host, index) => {
       // A child gone from its queue (kept no longer) keeps the last record read of it.
       if (records[index]) this.records.set(host, records[index]);
