@@ -234,6 +234,12 @@ export class ImageJobsService {
     );
     const job = await this.settledWithin(queued.id, waitMs);
     const children = await this.queue.getMany(job.children ?? []);
+    // Read-your-writes: answered once this api's view of each host that removed it shows so.
+    await Promise.all(
+      children
+        .filter((child) => child.state === 'COMPLETED' && child.host)
+        .map((child) => this.hosts.fresh(child.host!).catch(() => undefined)),
+    );
     const union = (pick: (removal: NonNullable<JobRecord['removal']>) => readonly string[]) =>
       [...new Set(children.flatMap((child) => (child.removal ? pick(child.removal) : [])))].sort();
     return {

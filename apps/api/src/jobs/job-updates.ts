@@ -80,7 +80,10 @@ export class JobUpdates implements OnModuleInit, OnModuleDestroy {
       let record: JobRecord | null;
       if (heard === QUIET) {
         record = await this.queue.get(id).catch(() => null);
-        if (!record) continue;
+        // Only news: the same job again is not told every few seconds.
+        if (!record || !changed(record, last)) continue;
+        // As relay does: a COMPLETED job is told once its host's catalogue shows the result.
+        if (record.state === 'COMPLETED') await this.caughtUp(record);
       } else {
         if (heard.done) return;
         record = heard.value;
@@ -91,6 +94,12 @@ export class JobUpdates implements OnModuleInit, OnModuleDestroy {
       yield record;
       if (isFinal(record)) return;
     }
+  }
+
+  /** The job's own host, caught up: its own daemon synced, another host's replica at its notice. */
+  private async caughtUp(record: JobRecord): Promise<void> {
+    const host = record.host ?? this.hosts.localHost;
+    if (host && this.hosts.names().includes(host)) await this.hosts.fresh(host).catch(() => undefined);
   }
 
   /**
@@ -113,11 +122,7 @@ export class JobUpdates implements OnModuleInit, OnModuleDestroy {
   }
 
   private async relay(record: JobRecord): Promise<void> {
-    // The job's own host, caught up: its own daemon synced, another host's replica at its notice.
-    if (record.state === 'COMPLETED') {
-      const host = record.host ?? this.hosts.localHost;
-      if (host && this.hosts.names().includes(host)) await this.hosts.fresh(host).catch(() => undefined);
-    }
+    if (record.state === 'COMPLETED') await this.caughtUp(record);
     await this.pubSub.publish(jobTrigger(record.id), record);
     await this.pubSub.publish(ALL_JOBS, record);
   }
@@ -134,6 +139,16 @@ async function nextOrQuiet<T>(next: Promise<T>, ms: number): Promise<T | typeof 
   } finally {
     timer.abort();
   }
+}
+
+/** Whether a job read again differs from the last one told (state, attempt or progress). */
+function changed(record: JobRecord, last: JobRecord): boolean {
+  return (
+    record.state !== last.state ||
+    record.attempts !== last.attempts ||
+    record.progress.percent !== last.progress.percent ||
+    record.progress.currentBytes !== last.progress.currentBytes
+  );
 }
 
 async function* matching(

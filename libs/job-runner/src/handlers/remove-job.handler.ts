@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { ImageNotFoundError } from '#libs/errors';
 import { ImageChangesService } from '#libs/image-changes';
 import { JOB_NAMES, type ImageJobResult, type RemoveJobPayload } from '#libs/jobs';
-import { HandlesJob, type ImageJobHandler } from '../job-handler.js';
+import { HandlesJob, type ImageJobHandler, type JobContext } from '../job-handler.js';
 
 /**
  * `docker image rm` as a job: one host's part of a removal over several hosts, run by that
@@ -13,12 +14,20 @@ import { HandlesJob, type ImageJobHandler } from '../job-handler.js';
 export class RemoveJobHandler implements ImageJobHandler<'remove'> {
   constructor(private readonly changes: ImageChangesService) {}
 
-  async run(payload: RemoveJobPayload): Promise<ImageJobResult> {
-    const { untagged, deleted, removedContainers } = await this.changes.remove(payload.ref, {
-      force: payload.force,
-      removeContainers: payload.removeContainers,
-      prune: payload.prune,
-    });
-    return { imageId: null, digest: null, removal: { untagged, deleted, removedContainers } };
+  async run(payload: RemoveJobPayload, context: JobContext): Promise<ImageJobResult> {
+    try {
+      const { untagged, deleted, removedContainers } = await this.changes.remove(payload.ref, {
+        force: payload.force,
+        removeContainers: payload.removeContainers,
+        prune: payload.prune,
+      });
+      return { imageId: null, digest: null, removal: { untagged, deleted, removedContainers } };
+    } catch (error) {
+      // A later attempt of a removal an earlier one made before it was cut off: done, not failed.
+      if (error instanceof ImageNotFoundError && context.attempt > 1) {
+        return { imageId: null, digest: null, removal: { untagged: [], deleted: [], removedContainers: [] } };
+      }
+      throw error;
+    }
   }
 }
