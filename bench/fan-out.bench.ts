@@ -34,7 +34,7 @@ import {
 import { buildFixtures, runDocker, type FixtureImage } from '../test/environment/index.js';
 import type { ManagedDockerDaemon, TestEnvironment } from '../test/environment/types.js';
 import { connectGraphqlWs, errorText, postGraphql, recordSubscription } from './support/graphql-client.js';
-import { type Bench, integerSetting as integer, round, runBench } from './support/runner.js';
+import { type Bench, integerSetting as integer, median, round, runBench } from './support/runner.js';
 
 const MAX_RATIO = 1.15;
 const HOSTS = ['bench-edge-1', 'bench-edge-2', 'bench-edge-3'] as const;
@@ -70,11 +70,10 @@ interface FanOutReport {
   readonly totalSeconds: number;
 }
 
-const median = (values: readonly number[]) => {
-  if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return round(sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2, 1);
+/** The median of the runs, to 0.1 ms; undefined for none. */
+const medianMs = (values: readonly number[]) => {
+  const value = median(values);
+  return value === undefined ? undefined : round(value, 1);
 };
 
 await runBench<FanOutReport, Settings>({
@@ -189,8 +188,8 @@ await runBench<FanOutReport, Settings>({
 
     const measured = (side: PullRun['side']) =>
       runs.filter((run) => run.round > 0 && run.side === side && run.ms !== undefined).map((run) => run.ms!);
-    const stevedoreMedianMs = median(measured('stevedore'));
-    const cliMedianMs = median(measured('cli'));
+    const stevedoreMedianMs = medianMs(measured('stevedore'));
+    const cliMedianMs = medianMs(measured('cli'));
     const ratio =
       stevedoreMedianMs !== undefined && cliMedianMs !== undefined
         ? round(stevedoreMedianMs / cliMedianMs, 3)

@@ -1,8 +1,9 @@
 import { applyDecorators } from '@nestjs/common';
 import { Field, Int } from '@nestjs/graphql';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsArray, IsInt, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { toList } from '../common/query-values.js';
 import { HostSelectorInput } from './dto/host-selector.input.js';
 
 const DESCRIPTION = 'The Docker host (see hosts); may be left out when there is only one.';
@@ -45,5 +46,20 @@ export function MaxParallelProperty(): PropertyDecorator {
     ApiPropertyOptional({ minimum: 1 }),
     IsOptional(),
     IsInt(),
+  );
+}
+
+/**
+ * A REST query parameter that may repeat (`?hostLabel=a&hostLabel=b`): a list of strings each at
+ * most `maxLength` long, with its OpenAPI description.
+ */
+export function RepeatedQueryProperty(description: string, maxLength: number): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ type: [String], description }),
+    IsOptional(),
+    Transform(toList),
+    IsArray(),
+    IsString({ each: true }),
+    MaxLength(maxLength, { each: true }),
   );
 }

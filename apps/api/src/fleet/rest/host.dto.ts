@@ -1,10 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { IsArray, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { DiskUsageDto, ImageDto, PageInfoDto } from '../../images/rest/image.dto.js';
-import { toList } from '../../common/query-values.js';
 import { PageArgs } from '../../common/page.args.js';
+import { RepeatedQueryProperty } from '../host-property.decorator.js';
 
 const STATUSES = ['ONLINE', 'DEGRADED', 'OFFLINE'] as const;
 
@@ -60,23 +60,13 @@ export class FleetImagesQuery extends PageArgs {
   @MaxLength(512)
   reference?: string;
 
-  @ApiPropertyOptional({ type: [String], description: 'Host label, key or key=value; repeat for several' })
-  @IsOptional()
-  @Transform(toList)
-  @IsArray()
-  @IsString({ each: true })
-  @MaxLength(256, { each: true })
+  @RepeatedQueryProperty('Host label, key or key=value; repeat for several', 256)
   hostLabel?: string[];
 }
 
 /** GET /api/v1/hosts: the `hosts` operation's filter as query parameters. */
 export class ListHostsQuery {
-  @ApiPropertyOptional({ type: [String], description: 'key or key=value; repeat the parameter for several' })
-  @IsOptional()
-  @Transform(toList)
-  @IsArray()
-  @IsString({ each: true })
-  @MaxLength(256, { each: true })
+  @RepeatedQueryProperty('key or key=value; repeat the parameter for several', 256)
   label?: string[];
 
   @ApiPropertyOptional({ enum: STATUSES })

@@ -12,9 +12,13 @@ import {
   MaxLength,
 } from 'class-validator';
 import { DateTimeResolver } from 'graphql-scalars';
-import { toBoolean, toList } from '../../common/query-values.js';
+import { toBoolean } from '../../common/query-values.js';
 import type { HostSelectorInput } from '../../fleet/dto/host-selector.input.js';
-import { HostsProperty, MaxParallelProperty } from '../../fleet/host-property.decorator.js';
+import {
+  HostsProperty,
+  MaxParallelProperty,
+  RepeatedQueryProperty,
+} from '../../fleet/host-property.decorator.js';
 
 /** How `removeImage` removes: GraphQL arguments, or the query of DELETE /api/v1/images/{ref}. */
 @ArgsType()
@@ -63,23 +67,10 @@ export class RemoveImageArgs extends RemoveImageOptions {
 
 /** DELETE /api/v1/images/{ref} over several hosts: the selector and maxParallel as query parameters. */
 export class RemoveFanOutQuery {
-  @ApiPropertyOptional({ type: [String], description: 'a host to remove it from; repeat for several' })
-  @IsOptional()
-  @Transform(toList)
-  @IsArray()
-  @IsString({ each: true })
-  @MaxLength(63, { each: true })
+  @RepeatedQueryProperty('a host to remove it from; repeat for several', 63)
   hostName?: string[];
 
-  @ApiPropertyOptional({
-    type: [String],
-    description: 'every host with this label (key or key=value); repeat for several',
-  })
-  @IsOptional()
-  @Transform(toList)
-  @IsArray()
-  @IsString({ each: true })
-  @MaxLength(256, { each: true })
+  @RepeatedQueryProperty('every host with this label (key or key=value); repeat for several', 256)
   hostLabel?: string[];
 
   @ApiPropertyOptional({
