@@ -349,6 +349,12 @@ describe('LiveCatalogue', () => {
   });
 
   describe('event stream and daemon outages', () => {
+    it('follows one event stream however often it is bootstrapped (Nest calls the hook per provider)', async () => {
+      live.onApplicationBootstrap();
+      await start();
+      expect(engine.calls.openEvents).toBe(1);
+    });
+
     it('when the stream ends, is not fresh and each read syncs, until it reconnects', async () => {
       await start();
       const releaseOpen = engine.hold('openEvents');

@@ -82,6 +82,7 @@ export class LiveCatalogue implements HostCatalogue, OnApplicationBootstrap, OnA
   private inFlight: Promise<CatalogueSnapshot> | null = null;
   private queued: Promise<CatalogueSnapshot> | null = null;
   private pendingEvents: EngineEvent[] = [];
+  private started = false;
   private debounceTimer: NodeJS.Timeout | null = null;
   private resyncTimer: NodeJS.Timeout | null = null;
   /** Numbers each sync as it starts, so a change can wait for one that started after it. */
@@ -98,8 +99,11 @@ export class LiveCatalogue implements HostCatalogue, OnApplicationBootstrap, OnA
   ) {}
 
   onApplicationBootstrap(): void {
-    // An api that holds no Docker socket has no daemon of its own to follow.
-    if (!this.config.fleet.apiDocker) return;
+    // An api that holds no Docker socket has no daemon of its own to follow. Once only: Nest
+    // calls the hook again for each provider a factory makes of this instance (the api's
+    // LOCAL_CATALOGUE), and two event streams would tell every image event twice.
+    if (!this.config.fleet.apiDocker || this.started) return;
+    this.started = true;
     void this.followEvents();
     this.resyncTimer = setInterval(
       () => void this.refresh().catch(() => undefined),
