@@ -19,6 +19,7 @@ import { GraphqlIdeModule } from './graphql/ide/graphql-ide.module.js';
 import { WebSocketGateModule } from './graphql/websocket-gate.module.js';
 import { FleetApiModule } from './fleet/fleet-api.module.js';
 import { HealthModule } from './health/health.module.js';
+import { EngineApiModule } from './engine/engine-api.module.js';
 import { ImagesModule } from './images/images.module.js';
 import { JobsApiModule } from './jobs/jobs.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -62,6 +63,7 @@ export class AppModule {
         WebSocketGateModule,
         FleetApiModule.forRoot(config),
         ImagesModule,
+        EngineApiModule,
         JobsApiModule,
         AuditApiModule,
         RegistriesModule,

@@ -19,6 +19,11 @@ export interface DockerEngine {
   listImages(options?: { all?: boolean }): Promise<EngineImageSummary[]>;
   /** `GET /images/{name}/json`: rejects with ImageNotFoundError when the daemon has no such image. */
   inspectImage(nameOrId: string): Promise<EngineImageDetails>;
+  /**
+   * `GET /images/{name}/json` as the daemon wrote it, every field kept: what the Engine API
+   * answers `docker image inspect` with. Rejects with ImageNotFoundError like inspectImage.
+   */
+  inspectImageDocument(nameOrId: string): Promise<Record<string, unknown>>;
   /** `GET /images/{name}/history`, newest first, as `docker image history --no-trunc`. */
   imageHistory(nameOrId: string): Promise<EngineHistoryEntry[]>;
   /** `GET /containers/json?all=1`; with `sizes`, each container's RW layer size (slow: the daemon walks them). */

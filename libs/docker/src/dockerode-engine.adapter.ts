@@ -123,6 +123,14 @@ export class DockerodeEngine implements DockerEngine {
     }
   }
 
+  async inspectImageDocument(nameOrId: string): Promise<Record<string, unknown>> {
+    try {
+      return (await this.docker.getImage(nameOrId).inspect()) as unknown as Record<string, unknown>;
+    } catch (error) {
+      throw toEngineError(error, nameOrId);
+    }
+  }
+
   async imageHistory(nameOrId: string): Promise<EngineHistoryEntry[]> {
     try {
       const rows = (await this.docker.getImage(nameOrId).history()) as EngineHistoryRow[];

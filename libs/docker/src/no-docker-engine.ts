@@ -13,6 +13,7 @@ export class NoDockerEngine implements DockerEngine {
   describe = () => this.refuse('describe');
   listImages = () => this.refuse('listImages');
   inspectImage = () => this.refuse('inspectImage');
+  inspectImageDocument = () => this.refuse('inspectImageDocument');
   imageHistory = () => this.refuse('imageHistory');
   listContainers = () => this.refuse('listContainers');
   openEvents = () => this.refuse('openEvents');

@@ -135,11 +135,24 @@ export class JobNotCancellableError extends DomainError {
   }
 }
 
+/**
+ * What the daemon itself would say of a refused removal, for transports that speak its language
+ * (the Engine API): the image, the containers using it, and whether the caller named the image
+ * by one of its references or by its id.
+ */
+export interface ImageUsage {
+  readonly imageId: string;
+  readonly containerIds: readonly string[];
+  readonly running: boolean;
+  readonly byName: boolean;
+}
+
 export class ImageInUseError extends DomainError {
   constructor(
     readonly reference: string,
     readonly containers: readonly string[],
     advice: string,
+    readonly usage?: ImageUsage,
   ) {
     super(
       'IMAGE_IN_USE',
@@ -152,6 +165,7 @@ export class ImageHasMultipleTagsError extends DomainError {
   constructor(
     readonly reference: string,
     readonly tags: readonly string[],
+    readonly imageId?: string,
   ) {
     super(
       'IMAGE_HAS_MULTIPLE_TAGS',

@@ -1,3 +1,4 @@
+export * from './agent/agent-version.js';
 export * from './agent/host-agent.js';
 export * from './agent/host-agent.module.js';
 export * from './catalogue/catalogue-publisher.js';

@@ -11,6 +11,7 @@ import {
   BadUserInputError,
   ImageHasMultipleTagsError,
   ImageInUseError,
+  type ImageUsage,
   ImageNotFoundError,
 } from '#libs/errors';
 import {
@@ -30,6 +31,8 @@ export interface RemovalReport {
 export interface PruneReport {
   readonly deleted: string[];
   readonly spaceReclaimed: number;
+  /** References removed on the way (`prune -a` untags before it deletes); absent from a plan. */
+  readonly untagged?: string[];
 }
 
 /** Container states in which the daemon will not let an image go, even forced. */
@@ -88,6 +91,7 @@ export class ImageChangesService {
         name,
         image.containers.map(describeContainer),
         'it is the last name of an image containers use; removeImage with force would delete the image.',
+        usageOf(image, image.containers, true),
       );
     }
     return this.change(() => this.engine.removeImage(name, { force: false, prune: true }));
@@ -101,7 +105,7 @@ export class ImageChangesService {
     const byName = namesImage(image, ref);
     const onlyUntags = byName && image.repoTags.length + image.repoDigests.length > 1;
     if (!byName && !options.force && image.repoTags.length > 1) {
-      throw new ImageHasMultipleTagsError(ref, image.repoTags);
+      throw new ImageHasMultipleTagsError(ref, image.repoTags, image.id);
     }
     const removedContainers: string[] = [];
     if (!onlyUntags && image.containers.length > 0) {
@@ -111,6 +115,7 @@ export class ImageChangesService {
           ref,
           running.map(describeContainer),
           'stop them first: a running container is never removed.',
+          usageOf(image, running, byName),
         );
       }
       if (options.removeContainers) {
@@ -123,6 +128,7 @@ export class ImageChangesService {
           ref,
           image.containers.map(describeContainer),
           'pass removeContainers to remove these stopped containers first, or force to remove the image anyway.',
+          usageOf(image, image.containers, byName),
         );
       }
     }
@@ -145,7 +151,11 @@ export class ImageChangesService {
       }),
     );
     await this.catalogue.settled();
-    return { deleted: [...result.deleted], spaceReclaimed: result.spaceReclaimed };
+    return {
+      deleted: [...result.deleted],
+      spaceReclaimed: result.spaceReclaimed,
+      untagged: [...result.untagged],
+    };
   }
 
   /**
@@ -211,6 +221,19 @@ function namesImage(image: ImageRecord, ref: string): boolean {
   } catch {
     return false;
   }
+}
+
+function usageOf(
+  image: ImageRecord,
+  containers: readonly { id: string; state: string }[],
+  byName: boolean,
+): ImageUsage {
+  return {
+    imageId: image.id,
+    containerIds: containers.map((container) => container.id),
+    running: containers.some((container) => RUNNING_STATES.has(container.state)),
+    byName,
+  };
 }
 
 function describeContainer(container: { id: string; name: string; state: string }): string {

@@ -1,6 +1,8 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { retryAfterOf } from '#libs/errors';
+import { engineMessage } from '../engine/engine-errors.js';
+import { isEnginePath } from '../engine/engine-path.js';
 import { pathOfTarget } from '../http/request-path.js';
 import { documentErrorsOf } from './graphql-error.formatter.js';
 import { requestIdOf } from './request-id.js';
@@ -19,7 +21,7 @@ export interface ProblemAnswer {
 
 /**
  * Every exception on an HTTP route as an RFC 9457 problem document carrying a contract code; on
- * the GraphQL endpoint (a request refused before execution: no token, an unreadable or invalid
+ * the Engine API as the daemon's `{"message"}`; on the GraphQL endpoint (a request refused before execution: no token, an unreadable or invalid
  * document, a budget) as a GraphQL error response. The one place an HTTP error answer is written.
  */
 export function problemAnswer(exception: unknown, request: FastifyRequest): ProblemAnswer {
@@ -38,6 +40,16 @@ export function problemAnswer(exception: unknown, request: FastifyRequest): Prob
     ];
     return { status: error.status, headers, body: JSON.stringify({ errors }) };
   }
+  if (isEnginePath(path)) {
+    // The Engine API answers in the daemon's shape, which the docker CLI prints after
+    // "Error response from daemon: ".
+    headers['content-type'] = 'application/json';
+    return {
+      status: error.status,
+      headers,
+      body: JSON.stringify({ message: engineMessage(exception, error.message) }),
+    };
+  }
   headers['content-type'] = 'application/problem+json; charset=utf-8';
   const body = {
     type: `https://stevedore.dev/errors/${error.code.toLowerCase().replaceAll('_', '-')}`,
@@ -52,7 +64,9 @@ export function problemAnswer(exception: unknown, request: FastifyRequest): Prob
 }
 
 export function sendProblem(reply: FastifyReply, answer: ProblemAnswer): void {
-  void reply.status(answer.status).headers(answer.headers).send(answer.body);
+  // As bytes: Fastify would add a charset to a string's JSON type, which the docker CLI then
+  // does not recognise as JSON.
+  void reply.status(answer.status).headers(answer.headers).send(Buffer.from(answer.body));
 }
 
 /** Nest's side: every exception of an HTTP route; resolvers' errors pass on to the GraphQL formatter. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { StevedoreConfig } from '#libs/config';
+import { parseEnginePath } from '../engine/engine-path.js';
 
 /** Node's default server.requestTimeout: every route but the import keeps this bound. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 300_000;
@@ -81,12 +82,17 @@ export function hasBody(request: Pick<IncomingMessage, 'headers'>): boolean {
   return headers['transfer-encoding'] !== undefined || Number(headers['content-length'] ?? 0) > 0;
 }
 
-/** Whether the router would take the request to the import: its matching ignores case and a final `/`. */
+/**
+ * Whether the router would take the request to an import (REST's, whose matching ignores case
+ * and a final `/`, or the Engine API's `docker load`).
+ */
 export function isImportRequest(request: Pick<IncomingMessage, 'method' | 'url'>): boolean {
   if (request.method !== IMPORT_ROUTE.method) return false;
   const url = (request as { originalUrl?: string }).originalUrl ?? request.url ?? '';
-  const path = url.split('?')[0]!.toLowerCase().replace(/\/+$/, '');
-  return path === IMPORT_ROUTE.path;
+  const path = url.split('?')[0]!;
+  // `docker load` through the Engine API uploads the same archives.
+  if (parseEnginePath(path)?.path === '/images/load') return true;
+  return path.toLowerCase().replace(/\/+$/, '') === IMPORT_ROUTE.path;
 }
 
 function closeIfIncompleteAfter(request: IncomingMessage, response: ServerResponse, ms: number): void {

@@ -25,5 +25,6 @@ import { StorageController } from './rest/storage.controller.js';
     ImageChangesResolver,
   ],
   controllers: [ImagesController, StorageController, ImageChangesController],
+  exports: [HostImageChanges],
 })
 export class ImagesModule {}

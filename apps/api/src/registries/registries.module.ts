@@ -20,7 +20,7 @@ import { ImageUpdatesService } from './updates/image-updates.service.js';
     ImageUpdatesService,
     ImageUpdatesResolver,
   ],
-  exports: [ImageUpdatesService],
+  exports: [ImageUpdatesService, RegistriesService],
   controllers: [RegistriesController, ImageUpdatesController],
 })
 export class RegistriesModule {}

@@ -325,6 +325,11 @@ export class FakeDockerEngine implements DockerEngineReads {
     return { ...image.details, repoTags: image.summary.repoTags };
   }
 
+  async inspectImageDocument(nameOrId: string): Promise<Record<string, unknown>> {
+    const details = await this.inspectImage(nameOrId);
+    return { Id: details.id, RepoTags: details.repoTags, RepoDigests: details.repoDigests };
+  }
+
   async imageHistory(nameOrId: string): Promise<EngineHistoryEntry[]> {
     this.calls.history.set(nameOrId, this.timesHistoryRead(nameOrId) + 1);
     this.ensureAvailable();

@@ -1,0 +1,104 @@
+import { DomainError } from '#libs/errors';
+import type { JobRecord, LayerProgressRecord } from '#libs/jobs';
+
+/** One line of the daemon's progress stream (`docker pull`, `push`, `load`). */
+export type EngineProgressLine = Record<string, unknown>;
+
+/** Statuses the daemon sends with byte counts: the CLI draws a bar for them on a terminal. */
+const TRANSFER_STATUSES = new Set(['Downloading', 'Extracting', 'Pushing']);
+
+export interface JobStreamOptions {
+  /**
+   * The first line, sent once the job has something to show (`Pulling from …`, `The push refers
+   * to …`): a job that fails before that answers with an HTTP error instead, as the daemon does
+   * when, say, the tag does not exist.
+   */
+  readonly opening: EngineProgressLine | null;
+  /** The last lines of a completed job, from its record (digest, status, aux). */
+  readonly closing: (record: JobRecord) => EngineProgressLine[];
+}
+
+/**
+ * A job's records (its state now, then each change) as the daemon's progress lines: each layer's
+ * status as it changes, then the closing lines, or the failure. Throws the job's error, as a
+ * domain error with its code, when the job fails before any line went out.
+ */
+export async function* jobProgressLines(
+  records: AsyncIterable<JobRecord>,
+  options: JobStreamOptions,
+): AsyncGenerator<EngineProgressLine> {
+  const shown = new Map<string, string>();
+  let opened = false;
+  let message: string | null = null;
+  for await (const record of records) {
+    const { layers } = record.progress;
+    if (!opened && (layers.length > 0 || record.state === 'COMPLETED' || streamedMessage(record))) {
+      opened = true;
+      if (options.opening) yield options.opening;
+    }
+    for (const layer of layers) {
+      const line = layerLine(layer);
+      const key = `${layer.status}:${layer.current}`;
+      if (shown.get(layer.id) === key) continue;
+      shown.set(layer.id, key);
+      yield line;
+    }
+    const streamed = streamedMessage(record);
+    if (streamed && streamed !== message) {
+      message = streamed;
+      yield { stream: `${streamed}\n` };
+    }
+    if (record.state === 'COMPLETED') {
+      yield* options.closing(record);
+      return;
+    }
+    if (record.state === 'FAILED' || record.state === 'CANCELLED') {
+      const failure = failureOf(record);
+      if (!opened) throw failure;
+      yield { errorDetail: { message: failure.message }, error: failure.message };
+      return;
+    }
+  }
+}
+
+/** `docker load` reports what it loaded as text lines (`Loaded image: x`), not statuses. */
+function streamedMessage(record: JobRecord): string | null {
+  const message = record.progress.message;
+  return record.kind === 'LOAD' && message?.startsWith('Loaded image') ? message : null;
+}
+
+function layerLine(layer: LayerProgressRecord): EngineProgressLine {
+  const detail =
+    TRANSFER_STATUSES.has(layer.status) && layer.total > 0
+      ? { current: layer.current, total: layer.total }
+      : {};
+  return { status: layer.status, progressDetail: detail, id: layer.id };
+}
+
+function failureOf(record: JobRecord): DomainError {
+  if (record.error) return new DomainError(record.error.code, record.error.message);
+  return new DomainError('INTERNAL', `The ${record.kind.toLowerCase()} was cancelled.`);
+}
+
+/**
+ * Waits for the first line before anything is answered, so that a job that fails at once is an
+ * HTTP error (`docker pull` of a missing tag exits with the daemon's message), then yields that
+ * line and the rest.
+ */
+export async function primed<T>(lines: AsyncGenerator<T>): Promise<AsyncIterableIterator<T>> {
+  let first: IteratorResult<T> | null = await lines.next();
+  // Not a generator of its own: returning one that never started would leave `lines` open.
+  const iterator: AsyncIterableIterator<T> = {
+    next: () => {
+      const result = first;
+      first = null;
+      return result ? Promise.resolve(result) : lines.next();
+    },
+    return: (value?: unknown) => {
+      first = null;
+      return lines.return(value as never);
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}
