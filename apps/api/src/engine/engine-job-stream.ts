@@ -16,6 +16,8 @@ export interface JobStreamOptions {
   readonly opening: EngineProgressLine | null;
   /** The last lines of a completed job, from its record (digest, status, aux). */
   readonly closing: (record: JobRecord) => EngineProgressLine[];
+  /** Whether layer lines are told (`docker load` asks for none, `quiet`, when not at a terminal). */
+  readonly layers?: boolean;
 }
 
 /**
@@ -31,7 +33,7 @@ export async function* jobProgressLines(
   let opened = false;
   let message: string | null = null;
   for await (const record of records) {
-    const { layers } = record.progress;
+    const layers = options.layers === false ? [] : record.progress.layers;
     if (!opened && (layers.length > 0 || record.state === 'COMPLETED' || streamedMessage(record))) {
       opened = true;
       if (options.opening) yield options.opening;

@@ -11,6 +11,7 @@ import { ImageJobsService } from '../jobs/image-jobs.service.js';
 import { JobUpdates } from '../jobs/job-updates.js';
 import { registryAuthOf } from './engine-body.js';
 import type { EngineAnswer, EngineCall } from './engine-call.js';
+import { flag } from './engine-filters.js';
 import { jobProgressLines, primed, type EngineProgressLine } from './engine-job-stream.js';
 
 /**
@@ -67,10 +68,13 @@ export class EngineTransferHandlers {
     return this.progressOf(job, { status: `The push refers to repository [${repository}]` }, pushClosing);
   };
 
-  /** `POST /images/load`: the archive is stored and loaded by a job, as the REST import does. */
+  /**
+   * `POST /images/load?quiet=`: the archive is stored and loaded by a job, as the REST import
+   * does; `quiet` (the CLI's choice when not at a terminal) leaves only the `Loaded image` lines.
+   */
   load = async (call: EngineCall): Promise<EngineAnswer> => {
     const job = await this.jobs.load(call.request.raw as unknown as Readable, callerOf(call.principal));
-    return this.progressOf(job, null, () => []);
+    return this.progressOf(job, null, () => [], !flag(call.query.get('quiet')));
   };
 
   /** `GET /images/get?names=` and `GET /images/{name}/get`: a docker save archive. */
@@ -93,8 +97,10 @@ export class EngineTransferHandlers {
     job: JobRecord,
     opening: EngineProgressLine | null,
     closing: (record: JobRecord) => EngineProgressLine[],
+    layers = true,
   ): Promise<EngineAnswer> {
-    return { lines: await primed(jobProgressLines(this.updates.follow(job.id), { opening, closing })) };
+    const lines = jobProgressLines(this.updates.follow(job.id), { opening, closing, layers });
+    return { lines: await primed(lines) };
   }
 }
 
