@@ -6,6 +6,8 @@
  *     local registry, the image removed before each run. Goal: Stevedore / daemon ≤ 1.10.
  *   - list: `docker images` with 1,000 images (generated, one `docker load`), spawned
  *     BENCH_LIST_RUNS times per side. Stevedore answers from its catalogue. Goal: ≤ 0.5.
+ *     Also `GET /images/json` alone on each side, without the CLI, whose own cost (start-up, the
+ *     version ping, decoding and printing 1,000 rows) is the same on both sides.
  *
  * Both sides run the same CLI binary (Debian's /usr/bin/docker when present) as a child
  * process, so process start-up is in both. Rounds alternate which side goes first; the first
@@ -17,6 +19,7 @@
  * BENCH_SETTLE_MS (1000), BENCH_LABEL. Writes bench/results/engine.json and prints Markdown.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -56,6 +59,8 @@ interface EngineReport {
   readonly cli: string;
   readonly pull: Target & { readonly ref: string };
   readonly list: Target & { readonly rows: number };
+  /** `GET /images/json` alone, a new connection each time, as the CLI opens one per run. */
+  readonly listApi: Target & { readonly rows: number };
   readonly totalSeconds: number;
 }
 
@@ -149,6 +154,22 @@ await runBench<EngineReport, Settings>({
     }
     bench.log(`list: ${images.distinctImageIds} images measured`);
 
+    // The same list without the CLI: its own start-up, decoding and table cost the same on both
+    // sides and bound how far apart the two CLI runs can be.
+    const apiRuns: Target['runs'][number][] = [];
+    const request = {
+      daemon: { socketPath: env.docker.socketPath, headers: {} },
+      stevedore: { host: '127.0.0.1', port, headers: { authorization: `Bearer ${token}` } },
+    } as const;
+    for (let roundNumber = 0; roundNumber <= settings.listRuns; roundNumber++) {
+      for (const side of order(roundNumber)) {
+        bench.notInterrupted();
+        const path = side === 'daemon' ? '/v1.41/images/json' : '/engine/v1.41/images/json';
+        const ms = await timedGet({ ...request[side], path });
+        apiRuns.push({ round: roundNumber, side, ms: round(ms, 1) });
+      }
+    }
+
     return {
       report: ({ totalSeconds }) => ({
         generatedAt: new Date().toISOString(),
@@ -158,12 +179,30 @@ await runBench<EngineReport, Settings>({
         cli,
         pull: { ref, ...targetOf(pullRuns, PULL_MAX_RATIO) },
         list: { rows: expectedRows, ...targetOf(listRuns, LIST_MAX_RATIO) },
+        listApi: { rows: expectedRows, ...targetOf(apiRuns, LIST_MAX_RATIO) },
         totalSeconds,
       }),
       markdown: markdownOf,
     };
   },
 });
+
+/** One GET on a new connection, its body read to the end: milliseconds. */
+function timedGet(options: http.RequestOptions): Promise<number> {
+  const startedAt = performance.now();
+  return new Promise((resolve, reject) => {
+    http
+      .get({ ...options, agent: false }, (response) => {
+        response.resume();
+        response.on('end', () =>
+          response.statusCode === 200
+            ? resolve(performance.now() - startedAt)
+            : reject(new Error(`${options.path} answered ${response.statusCode}`)),
+        );
+      })
+      .on('error', reject);
+  });
+}
 
 function order(roundNumber: number): Side[] {
   return roundNumber % 2 === 0 ? ['stevedore', 'daemon'] : ['daemon', 'stevedore'];
@@ -200,6 +239,7 @@ function markdownOf(report: EngineReport): string {
       `\`docker images\`, ${report.list.rows} rows (${report.settings.listRuns} runs per side)`,
       report.list,
     ),
+    row('`GET /images/json` alone, the same images', report.listApi),
     '',
   ].join('\n');
 }
