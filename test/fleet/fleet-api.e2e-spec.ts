@@ -8,6 +8,7 @@ import { findExecutable } from '../environment/executables.js';
 import { readTestEnvironment, runDocker } from '../environment/index.js';
 import type { ManagedDockerDaemon } from '../environment/types.js';
 import { graphql, rest, startApi, TEST_TOKENS, type ApiUnderTest } from '../support/api-under-test.js';
+import { EngineClis } from '../support/engine-cli.js';
 import { eventually } from '../support/eventually.js';
 import { getJob, pullImage, settled } from '../support/jobs.js';
 import { subscribe } from '../support/graphql-subscription.js';
@@ -336,6 +337,44 @@ describe('the api over a fleet of two real hosts', () => {
     expect((await rest(api, `/api/v1/jobs/${encodeURIComponent('1@nowhere')}`)).body.code).toBe(
       'JOB_NOT_FOUND',
     );
+  });
+
+  it('serves the docker CLI for a remote host at /hosts/<name>/engine, through its agent', async () => {
+    const clis = new EngineClis(env);
+    try {
+      const edgeCli = clis.stevedore(api.url, TEST_TOKENS.write, 'edge', `/hosts/${EDGE}/engine`);
+      const rowsOf = (stdout: string) => stdout.split('\n').filter(Boolean).sort();
+      const list = ['images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}'];
+      await eventually(async () => {
+        expect(rowsOf(await edgeCli.ok(list))).toEqual(rowsOf((await edgeDocker(list)).stdout));
+      }, 10_000);
+      // With several hosts, /engine names none: the CLI is told to pick one.
+      const unnamed = await clis.stevedore(api.url, TEST_TOKENS.read, 'unnamed').run(['images']);
+      expect(unnamed.code).toBe(1);
+      expect(unnamed.stderr).toMatch(/host/i);
+      const unknown = await clis
+        .stevedore(api.url, TEST_TOKENS.read, 'nowhere', '/hosts/nowhere/engine')
+        .run(['images']);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toMatch(/nowhere/);
+
+      // A pull lands on the edge daemon, run by its agent, and shows in the edge host's inspect.
+      const { configured } = env.fixtures.images;
+      const ref = configured.registries.open.ref;
+      expect(await edgeCli.ok(['pull', ref])).toContain(`Digest: ${configured.registries.open.digest}`);
+      const id = ['image', 'inspect', '--format', '{{.Id}}', ref];
+      expect((await edgeDocker(id)).stdout.trim()).toBe(configured.id);
+      const fields = [
+        'image',
+        'inspect',
+        '--format',
+        '{{.Id}} {{.RepoTags}} {{.Config.Labels}} {{.Os}}/{{.Architecture}}',
+        ref,
+      ];
+      expect(await edgeCli.ok(fields)).toBe((await edgeDocker(fields)).stdout.trim());
+    } finally {
+      clis.dispose();
+    }
   });
 
   it('finishes a pull whose agent was SIGKILLed mid-pull once the agent is back', async () => {
