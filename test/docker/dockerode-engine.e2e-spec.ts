@@ -23,7 +23,9 @@ describe('DockerodeEngine against a real daemon', () => {
     const { large } = env.fixtures.images;
     const summaries = await engine.listImages();
     const row = summaries.find((summary) => summary.id === large.id);
-    expect(row).toMatchObject({ repoTags: large.refs, size: large.size });
+    // Other files pull the fixture's registry copies into the same daemon meanwhile: more tags.
+    expect(row?.repoTags).toEqual(expect.arrayContaining(large.refs));
+    expect(row?.size).toBe(large.size);
     const details = await engine.inspectImage(large.ref);
     expect(details.id).toBe(large.id);
     expect(details.layers).toEqual(large.layers);
