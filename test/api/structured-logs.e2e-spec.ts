@@ -6,6 +6,8 @@ import { RecordingLogStream } from '../support/recording-logger.js';
 const env = readTestEnvironment();
 const REGISTRY_PASSWORD = 'registry-pw-Zq81-never-logged';
 const IDENTITY_TOKEN = 'identity-token-Xk02-never-logged';
+const BUILD_ARG_SECRET = 'build-arg-Pv47-never-logged';
+const REGISTRY_CONFIG_SECRET = 'registry-config-Hn55-never-logged';
 
 describe('structured logs', () => {
   const logs = new RecordingLogStream();
@@ -67,6 +69,18 @@ describe('structured logs', () => {
       body: { ref: '127.0.0.1:9/stevedore-logs/never-rest:1', auth: { identityToken: IDENTITY_TOKEN } },
     });
     await rest(api, '/api/v1/images?first=1', { token: 'Bearer-less-unknown-token-value-123' });
+    // What the docker CLI sends to a daemon that is Stevedore: refused calls carry secrets too.
+    const buildArgs = encodeURIComponent(JSON.stringify({ NPM_TOKEN: BUILD_ARG_SECRET }));
+    const refused = await fetch(`${api.url}/engine/v1.41/build?buildargs=${buildArgs}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${TEST_TOKENS.write}`,
+        'x-registry-config': Buffer.from(
+          JSON.stringify({ r: { password: REGISTRY_CONFIG_SECRET } }),
+        ).toString('base64'),
+      },
+    });
+    expect(refused.status).toBe(501);
     await eventually(async () => {
       const job = await graphql<{ job: { state: string } }>(
         api,
@@ -83,6 +97,8 @@ describe('structured logs', () => {
       TEST_TOKENS.write,
       TEST_TOKENS.admin,
       'Bearer-less-unknown-token-value-123',
+      BUILD_ARG_SECRET,
+      Buffer.from(JSON.stringify({ r: { password: REGISTRY_CONFIG_SECRET } })).toString('base64'),
     ]) {
       expect(text).not.toContain(secret);
     }

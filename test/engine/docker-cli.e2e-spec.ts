@@ -14,7 +14,9 @@ import {
   type CliResult,
   type DockerCli,
 } from '../support/engine-cli.js';
+import { eventually } from '../support/eventually.js';
 import { pullImage, settled } from '../support/jobs.js';
+import { JobUpdates } from '../../apps/api/src/jobs/job-updates.js';
 
 /**
  * The unmodified docker CLI as a client of Stevedore's image-only Engine API
@@ -495,6 +497,75 @@ describe('docker CLI through Stevedore /engine and the daemon', () => {
       const loaded = await asWrite.run(['load'], { input: readFileSync(archive) });
       expect(outcome(loaded)).toEqual({ code: 0, stdout: `Loaded image: ${ref}\n`, stderr: '' });
       expect(await idOf(ref)).toBe(id);
+    });
+  });
+
+  describe('docker save and docker load of several images, and what only the daemon may do', () => {
+    it('loads an archive of several images, printing each one as the daemon does', async () => {
+      const refs = [`${NS}/several:1`, `${NS}/several:2`, `${NS}/several-other:1`];
+      await importImage(refs[0]!, 8 * KiB);
+      await daemon.ok(['tag', refs[0]!, refs[1]!]);
+      await importImage(refs[2]!, 8 * KiB);
+      const archive = join(clis.work, 'several.tar');
+      await asWrite.ok(['save', '-o', archive, ...refs]);
+      await daemon.ok(['rmi', ...refs]);
+      const loaded = await asWrite.run(['load', '-i', archive]);
+      await daemon.ok(['rmi', ...refs]);
+      const direct = await daemon.run(['load', '-i', archive]);
+      expect(lines(direct.stdout)).toHaveLength(3);
+      expect(outcome(loaded)).toEqual(outcome(direct));
+    });
+
+    it('answers HEAD only on /_ping: HEAD /events is refused at once, never left hanging', async () => {
+      const head = (path: string) =>
+        fetch(`${api.url}/engine/v1.41${path}`, {
+          method: 'HEAD',
+          headers: { authorization: `Bearer ${TEST_TOKENS.read}` },
+          signal: AbortSignal.timeout(5_000),
+        });
+      expect((await head('/_ping')).status).toBe(200);
+      expect((await head('/events')).status).toBe(501);
+      expect((await head('/images/json')).status).toBe(501);
+    });
+
+    it('lets go of a pull’s job at once when its client goes away before the first line', async () => {
+      const updates = api.app.get(JobUpdates);
+      const before = updates.subscriberCount;
+      // A registry that never answers: the job keeps trying, with nothing to stream.
+      const query = new URLSearchParams({
+        fromImage: '127.0.0.1:9/stevedore-e2e/never',
+        tag: String(process.pid),
+      });
+      const gone = new AbortController();
+      const pull = fetch(`${api.url}/engine/v1.41/images/create?${query}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TEST_TOKENS.write}` },
+        signal: gone.signal,
+      }).catch(() => undefined);
+      await eventually(async () => expect(updates.subscriberCount).toBe(before + 1), 5_000);
+      gone.abort();
+      await pull;
+      await eventually(async () => expect(updates.subscriberCount).toBe(before), 2_000);
+    });
+
+    it('audits a change under the name in its path, whatever its query says', async () => {
+      const ref = `${NS}/audited:1`;
+      await importImage(ref, 4 * KiB);
+      const target = `${NS}/audited-tag`;
+      const query = new URLSearchParams({ repo: target, tag: '2', name: 'forged', host: 'forged' });
+      const answer = await fetch(`${api.url}/engine/v1.41/images/${ref}/tag?${query}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TEST_TOKENS.write}` },
+      });
+      expect(answer.status).toBe(201);
+      const audit = await graphql<{
+        auditLog: { nodes: { operation: string; arguments: Record<string, unknown> }[] };
+      }>(api, '{ auditLog(first: 50) { nodes { operation arguments } } }', { token: TEST_TOKENS.admin });
+      const entry = audit.data!.auditLog.nodes.find(
+        (node) => node.operation === 'tagImage' && node.arguments.repo === target,
+      );
+      expect(entry?.arguments).toMatchObject({ name: ref, repo: target, tag: '2' });
+      expect(entry?.arguments.host).not.toBe('forged');
     });
   });
 

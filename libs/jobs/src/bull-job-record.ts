@@ -49,6 +49,7 @@ export function toJobRecord(job: BullJobFields, bullState: string): JobRecord | 
     startedAt: job.processedOn ? new Date(job.processedOn) : null,
     finishedAt: job.finishedOn && isFinalBullState(bullState) ? new Date(job.finishedOn) : null,
     ...(result?.removal ? { removal: result.removal } : {}),
+    ...(result?.loaded ? { loaded: result.loaded } : {}),
     ...(plan ? { children: plan.hosts.map((host) => fanOutChildPublicId(job.id!, host)) } : {}),
   };
 }

@@ -149,6 +149,8 @@ export interface ImageJobResult {
   readonly digest: string | null;
   /** What a removal did (REMOVE jobs only; a fan-out's, over every host that completed). */
   readonly removal?: ImageRemoval;
+  /** What a load loaded, as the daemon names each (`app:1`, or `ID sha256:…` for an untagged one). */
+  readonly loaded?: readonly string[];
 }
 
 /** What `docker image rm` reports: the references untagged, the ids deleted, the containers removed first. */

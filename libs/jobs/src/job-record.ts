@@ -22,6 +22,8 @@ export interface JobRecord {
   readonly host?: string;
   /** What a REMOVE job did, once completed. */
   readonly removal?: ImageRemoval;
+  /** What a LOAD job loaded, once completed (`docker load` prints each). */
+  readonly loaded?: readonly string[];
   /** A fan-out's children, one per selected host (public ids); absent for any other job. */
   readonly children?: readonly string[];
 }

@@ -43,6 +43,8 @@ describe('withoutSecrets beyond plain data', () => {
       'registryToken',
       'apiKey',
       'credentials',
+      'x-registry-auth',
+      'x-registry-config',
     ])
       expect(isSecretName(name)).toBe(true);
     for (const name of ['ref', 'username', 'message', 'requestId']) expect(isSecretName(name)).toBe(false);

@@ -3,7 +3,8 @@
  * audit entries, error details. A field whose name looks like a credential is replaced, at any
  * depth, whatever its value.
  */
-const SECRET_NAME = /auth|password|passwd|secret|token|credential|key$/i;
+// registry-config: the docker CLI's X-Registry-Config header, every registry password it has.
+const SECRET_NAME = /auth|password|passwd|secret|token|credential|key$|registry-config/i;
 
 /** What a secret prints as. */
 export const REDACTED = '[redacted]';

@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
@@ -7,11 +7,13 @@ import { agentVersion } from '#libs/fleet';
 import { problemAnswer, sendProblem } from '../errors/problem-details.filter.js';
 import { requestIdOf } from '../errors/request-id.js';
 import { toPublicError } from '../errors/public-error.js';
+import { HostCatalogues } from '../fleet/host-catalogues.js';
+import { ShutdownSignal } from '../shutdown/graceful-shutdown.js';
 import { AdmissionChain, type OperationCall } from '../operations/admission-chain.js';
 import type { EngineAnswer, EngineCall, EngineRoute } from './engine-call.js';
 import { EngineImageChangeHandlers } from './engine-image-changes.handlers.js';
 import { EngineImageReadHandlers } from './engine-image-reads.handlers.js';
-import type { EngineProgressLine } from './engine-job-stream.js';
+import { errorLine, type EngineProgressLine } from './engine-job-stream.js';
 import {
   compareApiVersions,
   ENGINE_API_VERSION,
@@ -25,6 +27,7 @@ import { EngineTransferHandlers } from './engine-transfers.handlers.js';
 /** The prefixes the Engine API answers under; everything below them is routed here. */
 const MOUNTS = ['/engine', '/engine/*', '/hosts/:host/engine', '/hosts/:host/engine/*'];
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
+const logger = new Logger('EngineApi');
 
 /**
  * The Docker Engine API, images only, as a transport over Stevedore's operations: the docker CLI
@@ -43,6 +46,8 @@ export class EngineApi implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly chain: AdmissionChain,
+    private readonly hosts: HostCatalogues,
+    private readonly shutdown: ShutdownSignal,
     system: EngineSystemHandlers,
     reads: EngineImageReadHandlers,
     changes: EngineImageChangeHandlers,
@@ -84,26 +89,23 @@ export class EngineApi implements OnModuleInit {
       checkVersion(target.version);
       const found = this.route(request.method, target.path);
       if (!found) throw new UnsupportedError(refusal(request.method, target.path));
+      const host = this.hostOf(target.host, found.route);
+      // A client that goes away, or the api shutting down, ends what the call streams.
       const abort = new AbortController();
       reply.raw.once('close', () => abort.abort());
+      const signal = AbortSignal.any([abort.signal, this.shutdown.signal]);
       const query = new URLSearchParams(search);
       const operationCall: OperationCall = {
         principal: request.principal,
-        arguments: () => ({
-          ...(found.name ? { name: found.name } : {}),
-          ...(target.host ? { host: target.host } : {}),
-          ...Object.fromEntries(query),
-        }),
+        // The name and host are the path's (no route takes them as query parameters): a query
+        // must not rename, in the audit trail, what the call acted on.
+        arguments: () => {
+          const { name: _name, host: _host, ...parameters } = Object.fromEntries(query);
+          return { ...parameters, ...(found.name ? { name: found.name } : {}), ...(host ? { host } : {}) };
+        },
       };
       const principal = await this.chain.admit(found.route.operation, operationCall);
-      const call: EngineCall = {
-        host: target.host,
-        name: found.name,
-        query,
-        request,
-        principal,
-        signal: abort.signal,
-      };
+      const call: EngineCall = { host, name: found.name, query, request, principal, signal };
       let answer: EngineAnswer;
       try {
         answer = await found.route.handle(call);
@@ -118,14 +120,31 @@ export class EngineApi implements OnModuleInit {
     }
   }
 
+  /** The daemon answers HEAD on `/_ping` only; elsewhere it would run a GET and drop the body. */
   private route(method: string, path: string): { route: EngineRoute; name: string } | null {
-    const wanted = method === 'HEAD' ? 'GET' : method;
+    const wanted = method === 'HEAD' && path.replace(/\/$/, '') === '/_ping' ? 'GET' : method;
     for (const route of this.routes) {
       if (route.method !== wanted) continue;
       const match = route.path.exec(path);
       if (match) return { route, name: decoded(match[1] ?? '') };
     }
     return null;
+  }
+
+  /**
+   * The host a call acts on, checked before admission: a `/hosts/{name}` of the fleet, or the only
+   * host under `/engine`. Where there are several, `/engine` answers only the hostless routes and
+   * tells the CLI user where to point DOCKER_HOST.
+   */
+  private hostOf(named: string | undefined, route: EngineRoute): string | undefined {
+    if (named !== undefined) return this.hosts.resolve(named);
+    const names = this.hosts.names();
+    if (names.length === 1) return names[0];
+    if (route.hostless) return undefined;
+    if (names.length === 0) return this.hosts.resolve(undefined);
+    throw new BadUserInputError(
+      `This Stevedore serves ${names.length} Docker hosts: point DOCKER_HOST at /hosts/<name>/engine, with a name among ${names.slice(0, 20).join(', ')}.`,
+    );
   }
 
   private async write(request: FastifyRequest, reply: FastifyReply, answer: EngineAnswer): Promise<void> {
@@ -156,8 +175,9 @@ async function* jsonLines(
   try {
     for await (const line of lines) yield `${JSON.stringify(line)}\r\n`;
   } catch (error) {
-    const { message } = toPublicError(error, requestId);
-    yield `${JSON.stringify({ errorDetail: { message }, error: message })}\r\n`;
+    const failure = toPublicError(error, requestId);
+    if (failure.unexpected) logger.error({ requestId, message: 'engine stream failed', err: String(error) });
+    yield `${JSON.stringify(errorLine(failure.message))}\r\n`;
   }
 }
 

@@ -6,7 +6,10 @@ import type { EngineProgressLine } from './engine-job-stream.js';
 
 /** One admitted Engine API request, as a handler sees it. */
 export interface EngineCall {
-  /** The host the path names (`/hosts/{name}/engine`); undefined for the default one. */
+  /**
+   * The host acted on, checked: the one `/hosts/{name}/engine` names, or the only one under
+   * `/engine`; undefined only for a hostless route where the fleet has several.
+   */
   readonly host: string | undefined;
   /** What the route's pattern captured: the image name of `/images/{name}/json`. */
   readonly name: string;
@@ -32,4 +35,6 @@ export interface EngineRoute {
   readonly path: RegExp;
   readonly operation: Operation;
   readonly handle: (call: EngineCall) => Promise<EngineAnswer>;
+  /** Answered under `/engine` whatever the fleet's size (the CLI's version ping, `docker login`). */
+  readonly hostless?: boolean;
 }

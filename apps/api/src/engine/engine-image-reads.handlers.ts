@@ -28,6 +28,18 @@ import {
 } from './engine-views.js';
 
 const SEARCH_LIMIT_DEFAULT = 25;
+/** `docker events` filters that name objects other than images. */
+const OTHER_OBJECT_FILTERS = [
+  'container',
+  'network',
+  'volume',
+  'daemon',
+  'plugin',
+  'node',
+  'service',
+  'secret',
+  'config',
+];
 const SEARCH_LIMIT_MAX = 100;
 
 /** Image reads, answered from the host's catalogue as the daemon would answer them. */
@@ -112,21 +124,28 @@ export class EngineImageReadHandlers {
    */
   events = async (call: EngineCall): Promise<EngineAnswer> => {
     const filters = parseEngineFilters(call.query.get('filters'));
+    onlyFilters(filters, ['type', 'event', 'image', 'label', 'scope', ...OTHER_OBJECT_FILTERS]);
     const types = filters.get('type');
     const actions = filters.get('event');
+    const labels = filters.get('label') ?? [];
     const images = (filters.get('image') ?? []).map((pattern) => compileGlob(pattern));
     const until = timeOf(call.query.get('until'));
     const catalogue = this.hosts.of(call.host);
+    // The daemon names an image's labels with its events; the catalogue knows them.
+    const labelsOf = (event: CatalogueImageEvent) =>
+      (event.imageId && catalogue.latest()?.imagesById.get(event.imageId)?.labels) || {};
     const wanted = (event: CatalogueImageEvent) =>
       (!actions || actions.includes(event.action)) &&
+      labels.every((label) => hasLabel(labelsOf(event), label)) &&
       (images.length === 0 ||
         images.some(
           (glob) => (event.ref && glob.matches(event.ref)) || (event.imageId && glob.matches(event.imageId)),
         ));
-    const silent = types !== undefined && !types.includes('image');
-    // The daemon names an image's labels with its events; the catalogue knows them.
-    const labelsOf = (event: CatalogueImageEvent) =>
-      (event.imageId && catalogue.latest()?.imagesById.get(event.imageId)?.labels) || {};
+    // Filters on other objects (containers, networks, …) or on swarm scope match no image event.
+    const silent =
+      (types !== undefined && !types.includes('image')) ||
+      OTHER_OBJECT_FILTERS.some((name) => filters.has(name)) ||
+      (filters.get('scope')?.every((scope) => scope !== 'local') ?? false);
     const subscribe = catalogue.onImageEvent.bind(catalogue);
     return { lines: eventStream(subscribe, wanted, labelsOf, { silent, until, signal: call.signal }) };
   };
@@ -172,6 +191,13 @@ async function* eventStream(
     if (timer) clearTimeout(timer);
     signal.removeEventListener('abort', nudge);
   }
+}
+
+/** `key` or `key=value`, as the daemon's label filters. */
+function hasLabel(labels: Readonly<Record<string, string>>, label: string): boolean {
+  const separator = label.indexOf('=');
+  if (separator === -1) return Object.hasOwn(labels, label);
+  return labels[label.slice(0, separator)] === label.slice(separator + 1);
 }
 
 /** `before` and `since`: images created before or after the named image. */

@@ -1,6 +1,6 @@
 import { DomainError } from '#libs/errors';
 import { NO_PROGRESS, type JobRecord, type LayerProgressRecord } from '#libs/jobs';
-import { jobProgressLines, primed, type EngineProgressLine } from './engine-job-stream.js';
+import { jobProgressLines, loadClosing, primed, type EngineProgressLine } from './engine-job-stream.js';
 
 function record(
   overrides: Partial<JobRecord> & { layers?: LayerProgressRecord[]; message?: string },
@@ -87,14 +87,19 @@ describe("a job's progress as the daemon's progress lines", () => {
     expect(lines.at(-1)).toEqual({ errorDetail: { message: 'gone' }, error: 'gone' });
   });
 
-  it('streams what a load loaded as text lines', async () => {
+  it('tells every image a load loaded, each as the daemon words it, at the end', async () => {
+    const done = record({ kind: 'LOAD', state: 'COMPLETED', message: 'Loaded image: c:1' });
     const lines = await collect(
-      jobProgressLines(of(record({ kind: 'LOAD', state: 'COMPLETED', message: 'Loaded image: app:1' })), {
+      jobProgressLines(of({ ...done, loaded: ['a:1', 'sha256:b', 'c:1'] }), {
         opening: null,
-        closing: () => [],
+        closing: loadClosing,
       }),
     );
-    expect(lines).toEqual([{ stream: 'Loaded image: app:1\n' }]);
+    expect(lines).toEqual([
+      { stream: 'Loaded image: a:1\n' },
+      { stream: 'Loaded image ID: sha256:b\n' },
+      { stream: 'Loaded image: c:1\n' },
+    ]);
   });
 
   it('closes the job stream when the answer is dropped before it was read', async () => {

@@ -31,10 +31,10 @@ export async function* jobProgressLines(
 ): AsyncGenerator<EngineProgressLine> {
   const shown = new Map<string, string>();
   let opened = false;
-  let message: string | null = null;
+  let last: JobRecord | null = null;
   for await (const record of records) {
     const layers = options.layers === false ? [] : record.progress.layers;
-    if (!opened && (layers.length > 0 || record.state === 'COMPLETED' || streamedMessage(record))) {
+    if (!opened && (layers.length > 0 || record.state === 'COMPLETED')) {
       opened = true;
       if (options.opening) yield options.opening;
     }
@@ -45,11 +45,6 @@ export async function* jobProgressLines(
       shown.set(layer.id, key);
       yield line;
     }
-    const streamed = streamedMessage(record);
-    if (streamed && streamed !== message) {
-      message = streamed;
-      yield { stream: `${streamed}\n` };
-    }
     if (record.state === 'COMPLETED') {
       yield* options.closing(record);
       return;
@@ -57,16 +52,36 @@ export async function* jobProgressLines(
     if (record.state === 'FAILED' || record.state === 'CANCELLED') {
       const failure = failureOf(record);
       if (!opened) throw failure;
-      yield { errorDetail: { message: failure.message }, error: failure.message };
+      yield errorLine(failure.message);
       return;
     }
+    last = record;
   }
+  // Let go of before the job ended (the api is shutting down): never an end the CLI takes for success.
+  const stopped = new DomainError(
+    'QUEUE_UNAVAILABLE',
+    `Stevedore stopped following job ${last?.id ?? ''} before it ended; the job goes on: follow it by its id.`,
+  );
+  if (!opened) throw stopped;
+  yield errorLine(stopped.message);
 }
 
-/** `docker load` reports what it loaded as text lines (`Loaded image: x`), not statuses. */
-function streamedMessage(record: JobRecord): string | null {
+/** The daemon's failure inside a stream, which the CLI prints and exits 1 on. */
+export function errorLine(message: string): EngineProgressLine {
+  return { errorDetail: { message }, error: message };
+}
+
+/**
+ * `docker load` reports what it loaded as text lines (`Loaded image: app:1`), all at the end;
+ * a record from before the job kept the list has the last one in its progress message.
+ */
+export function loadClosing(record: JobRecord): EngineProgressLine[] {
   const message = record.progress.message;
-  return record.kind === 'LOAD' && message?.startsWith('Loaded image') ? message : null;
+  const loaded = record.loaded?.map((name) =>
+    name.startsWith('sha256:') ? `Loaded image ID: ${name}` : `Loaded image: ${name}`,
+  );
+  const lines = loaded ?? (message?.startsWith('Loaded image') ? [message] : []);
+  return lines.map((line) => ({ stream: `${line}\n` }));
 }
 
 function layerLine(layer: LayerProgressRecord): EngineProgressLine {

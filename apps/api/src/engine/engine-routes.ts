@@ -46,10 +46,10 @@ export function engineRoutes({ system, reads, changes, transfers }: EngineHandle
     handle,
   });
   return [
-    route('GET', '/_ping', engineSystem, system.ping),
+    { ...route('GET', '/_ping', engineSystem, system.ping), hostless: true },
     route('GET', '/version', engineSystem, system.versionOf),
     route('GET', '/info', engineSystem, system.info),
-    route('POST', '/auth', registryLogin, system.login),
+    { ...route('POST', '/auth', registryLogin, system.login), hostless: true },
     route('GET', '/images/json', listImages, reads.list),
     route('GET', '/images/search', searchImages, reads.search),
     route('GET', '/images/get', exportImages, transfers.save),

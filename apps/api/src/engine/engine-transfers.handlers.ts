@@ -1,8 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
-import { LiveCatalogue } from '#libs/catalogue';
-import { DOCKER_ENGINE, type DockerEngine } from '#libs/docker';
-import { BadUserInputError, ImageNotFoundError, UnsupportedError } from '#libs/errors';
+import { BadUserInputError, UnsupportedError } from '#libs/errors';
 import type { JobRecord } from '#libs/jobs';
 import { parseReference, toFamiliarString, withDefaultTag, type ImageReference } from '#libs/reference';
 import { callerOf } from '../auth/current-principal.decorator.js';
@@ -12,7 +10,14 @@ import { JobUpdates } from '../jobs/job-updates.js';
 import { registryAuthOf } from './engine-body.js';
 import type { EngineAnswer, EngineCall } from './engine-call.js';
 import { flag } from './engine-filters.js';
-import { jobProgressLines, primed, type EngineProgressLine } from './engine-job-stream.js';
+import {
+  jobProgressLines,
+  loadClosing,
+  primed,
+  type EngineProgressLine,
+  type JobStreamOptions,
+} from './engine-job-stream.js';
+import { ImageExport } from '../images/image-export.js';
 
 /**
  * Pull, push and load are jobs, as everywhere in Stevedore: queued (an identical pull already
@@ -25,9 +30,7 @@ export class EngineTransferHandlers {
     private readonly jobs: ImageJobsService,
     private readonly updates: JobUpdates,
     private readonly hosts: HostCatalogues,
-    /** The api's own daemon, which save streams from, as REST's export does. */
-    private readonly catalogue: LiveCatalogue,
-    @Inject(DOCKER_ENGINE) private readonly engine: DockerEngine,
+    private readonly exports: ImageExport,
   ) {}
 
   /** `POST /images/create?fromImage=&tag=&platform=`, with X-Registry-Auth. */
@@ -40,7 +43,7 @@ export class EngineTransferHandlers {
     const reference = pullReference(call.query.get('fromImage') ?? '', call.query.get('tag') ?? '');
     const job = await this.jobs.pull(
       {
-        ref: referenceText(reference),
+        ref: toFamiliarString(reference),
         host: call.host,
         platform: call.query.get('platform') || null,
         auth: registryAuthOf(call.request),
@@ -48,7 +51,7 @@ export class EngineTransferHandlers {
       callerOf(call.principal),
     );
     const opening = { status: `Pulling from ${reference.path}`, id: reference.digest ?? reference.tag };
-    return this.progressOf(job, opening, (record) => pullClosing(record, reference));
+    return this.progressOf(call, job, { opening, closing: (record) => pullClosing(record, reference) });
   };
 
   /** `POST /images/{name}/push?tag=`: one tag, or every tag of the repository when none is given. */
@@ -57,15 +60,16 @@ export class EngineTransferHandlers {
     const reference = parseReference(tag === '' ? call.name : `${call.name}:${tag}`);
     const job = await this.jobs.push(
       {
-        ref: referenceText(reference),
+        ref: toFamiliarString(reference),
         host: call.host,
         allTags: reference.tag === undefined,
         auth: registryAuthOf(call.request),
       },
       callerOf(call.principal),
     );
-    const repository = referenceText({ domain: reference.domain, path: reference.path });
-    return this.progressOf(job, { status: `The push refers to repository [${repository}]` }, pushClosing);
+    const repository = toFamiliarString({ domain: reference.domain, path: reference.path });
+    const opening = { status: `The push refers to repository [${repository}]` };
+    return this.progressOf(call, job, { opening, closing: pushClosing });
   };
 
   /**
@@ -73,34 +77,52 @@ export class EngineTransferHandlers {
    * does; `quiet` (the CLI's choice when not at a terminal) leaves only the `Loaded image` lines.
    */
   load = async (call: EngineCall): Promise<EngineAnswer> => {
+    this.ownHostOnly(call, 'docker load');
     const job = await this.jobs.load(call.request.raw as unknown as Readable, callerOf(call.principal));
-    return this.progressOf(job, null, () => [], !flag(call.query.get('quiet')));
+    return this.progressOf(call, job, {
+      opening: null,
+      closing: loadClosing,
+      layers: !flag(call.query.get('quiet')),
+    });
   };
 
   /** `GET /images/get?names=` and `GET /images/{name}/get`: a docker save archive. */
   save = async (call: EngineCall): Promise<EngineAnswer> => {
-    const name = this.hosts.resolve(call.host);
-    if (name !== this.hosts.localHost) {
-      throw new UnsupportedError(
-        `docker save reads the api's own daemon; host ${name} is reached through its agent.`,
-      );
-    }
+    this.ownHostOnly(call, 'docker save');
     const names = call.name ? [call.name] : call.query.getAll('names');
     if (names.length === 0) throw new BadUserInputError('names is required: the images to save.');
-    // Synced first: a save is heavy anyway, and an image made a moment ago must count.
-    const snapshot = await this.catalogue.refresh();
-    for (const each of names) if (!snapshot.find(each)) throw new ImageNotFoundError(each);
-    return { tar: await this.engine.exportImages(names, call.signal) };
+    return { tar: await this.exports.archive(names, call.signal) };
   };
 
+  /**
+   * Save and load go through the api's own daemon and state folder (as REST's export and
+   * import): another host of the fleet is refused, never served by the wrong daemon.
+   */
+  private ownHostOnly(call: EngineCall, command: string): void {
+    if (call.host === undefined || call.host === this.hosts.localHost) return;
+    throw new UnsupportedError(
+      `${command} goes through the api's own daemon; host ${call.host} is reached through its agent, which does not serve it.`,
+    );
+  }
+
+  /**
+   * The job's lines, ending when it does or when the client goes away: then the job's updates
+   * are let go of at once, whether the answer began or not.
+   */
   private async progressOf(
+    call: EngineCall,
     job: JobRecord,
-    opening: EngineProgressLine | null,
-    closing: (record: JobRecord) => EngineProgressLine[],
-    layers = true,
+    options: JobStreamOptions,
   ): Promise<EngineAnswer> {
-    const lines = jobProgressLines(this.updates.follow(job.id), { opening, closing, layers });
-    return { lines: await primed(lines) };
+    const updates = this.updates.follow(job.id);
+    const letGo = () => void updates.return?.();
+    call.signal.addEventListener('abort', letGo, { once: true });
+    const lines = await primed(jobProgressLines(updates, options));
+    if (call.signal.aborted) {
+      await lines.return?.();
+      throw new Error('the client went away');
+    }
+    return { lines };
   }
 }
 
@@ -114,15 +136,10 @@ function pullReference(fromImage: string, tag: string): ImageReference {
     }
     return named;
   }
-  const base = referenceText({ domain: named.domain, path: named.path });
+  const base = toFamiliarString({ domain: named.domain, path: named.path });
   return parseReference(
     /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-f0-9]{32,}$/.test(tag) ? `${base}@${tag}` : `${base}:${tag}`,
   );
-}
-
-/** As the daemon names it: `127.0.0.1:5000/app:1`, `nginx:latest`. */
-function referenceText(reference: ImageReference): string {
-  return toFamiliarString(reference);
 }
 
 function pullClosing(record: JobRecord, reference: ImageReference): EngineProgressLine[] {

@@ -15,6 +15,9 @@ export const engineSystem = declareOperation({
 export const registryLogin = declareOperation({
   name: 'registryLogin',
   effect: 'read',
+  // Stevedore calls the registry the caller names with the credentials it gives: only for those
+  // who may pull and push anyway, whom `docker login` serves.
+  role: 'write',
   summary: '`docker login`: checks credentials against a registry; Stevedore keeps none of them',
   description:
     'The CLI stores the credentials itself and sends them with each push or pull (X-Registry-Auth); Stevedore only checks them against the registry, as the daemon does.',

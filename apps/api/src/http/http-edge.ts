@@ -7,6 +7,8 @@ import { REQUEST_ID_HEADER, requestIdOf, runWithRequestId } from '../errors/requ
 import { isAnonymousGraphiqlPageRequest } from '../graphql/ide/graphiql-page-request.js';
 import type { RequestMetrics } from '../metrics/request-metrics.js';
 import { isOpenRoute } from './open-routes.js';
+import { pathOfTarget } from './request-path.js';
+import { isEnginePath } from '../engine/engine-path.js';
 
 /** A middleware over Node's own request and response, as the edge's pieces are written. */
 export type RawMiddleware = (
@@ -109,12 +111,21 @@ function answered(logger: Logger, metrics: RequestMetrics) {
         message: 'request completed',
         requestId: requestIdOf(request.raw),
         req: withHeaders
-          ? { method: request.method, url: request.url, headers: request.headers }
-          : { method: request.method, url: request.url },
+          ? { method: request.method, url: loggedUrl(request.url), headers: request.headers }
+          : { method: request.method, url: loggedUrl(request.url) },
         res: { statusCode: reply.statusCode },
         responseTime: Math.round(reply.elapsedTime * 10) / 10,
       });
     }
     done();
   };
+}
+
+/**
+ * The Engine API's query strings stay out of the log: the docker CLI puts secrets there in calls
+ * Stevedore refuses (`docker build`'s buildargs), and a refusal is logged like any request.
+ */
+function loggedUrl(url: string): string {
+  const path = pathOfTarget(url);
+  return isEnginePath(path) && path.length < url.length ? `${path}?[query not logged]` : url;
 }

@@ -91,7 +91,7 @@ export function isImportRequest(request: Pick<IncomingMessage, 'method' | 'url'>
   const url = (request as { originalUrl?: string }).originalUrl ?? request.url ?? '';
   const path = url.split('?')[0]!;
   // `docker load` through the Engine API uploads the same archives.
-  if (parseEnginePath(path)?.path === '/images/load') return true;
+  if (parseEnginePath(path)?.path.replace(/\/+$/, '') === '/images/load') return true;
   return path.toLowerCase().replace(/\/+$/, '') === IMPORT_ROUTE.path;
 }
 

@@ -24,7 +24,8 @@ export const listImages = declareOperation({
   summary: 'Local images, like docker image ls',
   description:
     'Local images of the Docker host, like `docker image ls` (with `all: true`, like `docker image ls -a`).',
-  errors: hostErrors(['BAD_USER_INPUT', 'DOCKER_UNAVAILABLE']),
+  // IMAGE_NOT_FOUND: the Engine API's `before` and `since` filters name an image.
+  errors: hostErrors(['BAD_USER_INPUT', 'DOCKER_UNAVAILABLE', 'IMAGE_NOT_FOUND']),
 });
 
 export const inspectImage = declareOperation({

@@ -10,6 +10,7 @@ import { ImagesResolver } from './images.resolver.js';
 import { LayersResolver } from './layers.resolver.js';
 import { ContainerUsageLoader } from './container-usage.loader.js';
 import { ImageChangesController } from './rest/image-changes.controller.js';
+import { ImageExport } from './image-export.js';
 import { ImagesController } from './rest/images.controller.js';
 import { StorageController } from './rest/storage.controller.js';
 
@@ -23,8 +24,9 @@ import { StorageController } from './rest/storage.controller.js';
     ImageEventsResolver,
     HostImageChanges,
     ImageChangesResolver,
+    ImageExport,
   ],
   controllers: [ImagesController, StorageController, ImageChangesController],
-  exports: [HostImageChanges],
+  exports: [HostImageChanges, ImageExport],
 })
 export class ImagesModule {}

@@ -39,7 +39,9 @@ function restCall(context: ExecutionContext): OperationCall {
   const request = context.switchToHttp().getRequest<FastifyRequest>();
   return {
     principal: request.principal,
-    arguments: () => ({ ...(request.params as object), ...(request.query as object), ...bodyOf(request) }),
+    // The path's parameters last: a query or body field of the same name must not rename, in the
+    // audit trail, what the route acted on.
+    arguments: () => ({ ...(request.query as object), ...bodyOf(request), ...(request.params as object) }),
   };
 }
 

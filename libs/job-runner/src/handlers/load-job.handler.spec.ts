@@ -80,7 +80,11 @@ describe('LoadJobHandler', () => {
     writeFileSync(join(uploads, NAME), 'archive');
     const { engine, read } = fakeEngine();
     const handler = new LoadJobHandler(engine, archives);
-    expect(await handler.run(payload(NAME), contextWith())).toEqual({ imageId: IMAGE_ID, digest: null });
+    expect(await handler.run(payload(NAME), contextWith())).toEqual({
+      imageId: IMAGE_ID,
+      digest: null,
+      loaded: ['acme/app:1'],
+    });
     expect(read).toEqual(['archive']);
     expect(existsSync(join(uploads, NAME))).toBe(true);
   });

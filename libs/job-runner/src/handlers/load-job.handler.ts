@@ -83,7 +83,7 @@ export class LoadJobHandler implements ImageJobHandler<'load'> {
     tracker.complete();
     context.reportProgress(tracker.snapshot());
     const first = await this.engine.inspectImage(loaded[0]!);
-    return { imageId: first.id, digest: null };
+    return { imageId: first.id, digest: null, loaded: [...loaded] };
   }
 }
 

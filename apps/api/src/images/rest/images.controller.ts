@@ -1,9 +1,9 @@
-import { Controller, Get, Inject, Param, Query, Res, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
-import { DOCKER_ENGINE, type DockerEngine } from '#libs/docker';
-import { LiveCatalogue, type CatalogueSnapshot, type ImageRecord } from '#libs/catalogue';
+import type { CatalogueSnapshot, ImageRecord } from '#libs/catalogue';
+import { ImageExport } from '../image-export.js';
 import { HostCatalogues } from '../../fleet/host-catalogues.js';
 import { HostQuery } from '../../fleet/rest/host.query.js';
 import { ImageNotFoundError } from '#libs/errors';
@@ -27,9 +27,8 @@ function ApiImageRef(): MethodDecorator {
 export class ImagesController {
   constructor(
     private readonly hosts: HostCatalogues,
-    /** The api's own daemon, which export streams from (none where API_DOCKER=false). */
-    private readonly catalogue: LiveCatalogue,
-    @Inject(DOCKER_ENGINE) private readonly engine: DockerEngine,
+    /** From the api's own daemon (none where API_DOCKER=false). */
+    private readonly exports: ImageExport,
   ) {}
 
   @Get()
@@ -103,13 +102,10 @@ export class ImagesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<StreamableFile> {
     const refs = [ref, ...(more === undefined ? [] : Array.isArray(more) ? more : [more])];
-    // Synced first: an export is heavy anyway, and an image made a moment ago must count.
-    const snapshot = await this.catalogue.refresh();
-    for (const each of refs) if (!snapshot.find(each)) throw new ImageNotFoundError(each);
     // A client that goes away stops the daemon's export.
     const abort = new AbortController();
     reply.raw.on('close', () => abort.abort());
-    const archive = await this.engine.exportImages(refs, abort.signal);
+    const archive = await this.exports.archive(refs, abort.signal);
     return new StreamableFile(archive as Readable, {
       type: 'application/x-tar',
       disposition: 'attachment; filename="images.tar"',
