@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { singleFileTar } from './one-file-tar.js';
 import { dockerCliEnv } from '../environment/docker-cli.js';
 import { findExecutable } from '../environment/executables.js';
 import type { TestEnvironment } from '../environment/types.js';
@@ -148,27 +149,7 @@ export class EngineClis {
 
 /** A ustar archive holding `blob.bin` with `bytes` random bytes: each call makes a distinct layer. */
 export function oneRandomFileTar(bytes: number): Buffer {
-  const header = Buffer.alloc(512);
-  header.write('blob.bin', 0);
-  header.write('0000644\0', 100);
-  header.write('0000000\0', 108);
-  header.write('0000000\0', 116);
-  header.write(`${bytes.toString(8).padStart(11, '0')}\0`, 124);
-  header.write(
-    `${Math.floor(Date.now() / 1000)
-      .toString(8)
-      .padStart(11, '0')}\0`,
-    136,
-  );
-  header.write('        ', 148);
-  header.write('0', 156);
-  header.write('ustar\0', 257);
-  header.write('00', 263);
-  let sum = 0;
-  for (const byte of header) sum += byte;
-  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  const padding = (512 - (bytes % 512)) % 512;
-  return Buffer.concat([header, randomBytes(bytes), Buffer.alloc(padding), Buffer.alloc(1024)]);
+  return singleFileTar('blob.bin', randomBytes(bytes), Math.floor(Date.now() / 1000));
 }
 
 /**
