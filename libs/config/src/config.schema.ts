@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
@@ -32,6 +33,26 @@ function wholeNumber(min: number, max: number) {
     .min(min, `must be at least ${min}`)
     .max(max, `must be at most ${max}`);
 }
+
+/** Comma-separated IP addresses and CIDRs (`127.0.0.1, 10.0.0.0/8, fd00::/8`). */
+const addressList = z.string().refine(
+  (value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean)
+      .every((item) => {
+        const [address = '', bits, extra] = item.split('/');
+        const family = isIP(address);
+        const limit = family === 6 ? 128 : 32;
+        return (
+          family !== 0 &&
+          extra === undefined &&
+          (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= limit))
+        );
+      }),
+  { error: 'must list IP addresses or CIDRs, separated by commas' },
+);
 
 /** The environment as the service reads it; every key is an environment variable name. */
 export const environmentSchema = z.object({
@@ -89,6 +110,12 @@ export const environmentSchema = z.object({
   GRAPHQL_MAX_COST: wholeNumber(10, 10_000_000).default(100_000),
   GRAPHQL_INTROSPECTION: booleanString.default(true),
   AUDIT_MAX_ENTRIES: wholeNumber(100, 10_000_000).default(100_000),
+  WEBHOOK_ALLOWED_TARGETS: addressList.optional(),
+  WEBHOOK_REFUSED_TARGETS: addressList.optional(),
+  WEBHOOK_TIMEOUT_SECONDS: wholeNumber(1, 300).default(10),
+  WEBHOOK_MAX_ATTEMPTS: wholeNumber(1, 50).default(8),
+  WEBHOOK_DISABLE_AFTER_FAILURES: wholeNumber(1, 100_000).default(20),
+  WEBHOOK_HISTORY: wholeNumber(1, 100_000).default(500),
   CATALOGUE_RESYNC_SECONDS: z.coerce
     .number({ error: 'must be a number' })
     .int('must be a whole number')

@@ -101,6 +101,19 @@ export interface StevedoreConfig {
   };
   /** The audit trail keeps about this many newest entries. */
   readonly audit: { readonly maxEntries: number };
+  readonly webhooks: {
+    /** Addresses and CIDRs a webhook may reach even where refused (WEBHOOK_ALLOWED_TARGETS). */
+    readonly allowedTargets: readonly string[];
+    /** Addresses and CIDRs it may not (WEBHOOK_REFUSED_TARGETS); null: the built-in list. */
+    readonly refusedTargets: readonly string[] | null;
+    /** One delivery attempt, connection to the end of the answer. */
+    readonly timeoutMs: number;
+    readonly maxAttempts: number;
+    /** Consecutive failed deliveries after which a subscription is disabled. */
+    readonly disableAfterFailures: number;
+    /** Delivery attempts kept per subscription, newest first. */
+    readonly historySize: number;
+  };
   /** The live catalogue's safety-net resync period; events keep it current in between. */
   readonly catalogue: { readonly resyncMs: number };
   /** This host in the fleet (what its agent registers) and the fleet's timing. */
@@ -222,6 +235,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): StevedoreConfi
       introspection: vars.GRAPHQL_INTROSPECTION,
     },
     audit: { maxEntries: vars.AUDIT_MAX_ENTRIES },
+    webhooks: {
+      allowedTargets: listOf(vars.WEBHOOK_ALLOWED_TARGETS),
+      refusedTargets:
+        vars.WEBHOOK_REFUSED_TARGETS === undefined ? null : listOf(vars.WEBHOOK_REFUSED_TARGETS),
+      timeoutMs: vars.WEBHOOK_TIMEOUT_SECONDS * 1000,
+      maxAttempts: vars.WEBHOOK_MAX_ATTEMPTS,
+      disableAfterFailures: vars.WEBHOOK_DISABLE_AFTER_FAILURES,
+      historySize: vars.WEBHOOK_HISTORY,
+    },
     catalogue: { resyncMs: vars.CATALOGUE_RESYNC_SECONDS * 1000 },
     fleet: {
       apiDocker: vars.API_DOCKER,
