@@ -20,6 +20,7 @@ import { WebSocketGateModule } from './graphql/websocket-gate.module.js';
 import { FleetApiModule } from './fleet/fleet-api.module.js';
 import { HealthModule } from './health/health.module.js';
 import { EngineApiModule } from './engine/engine-api.module.js';
+import { WebhooksApiModule } from './webhooks/webhooks-api.module.js';
 import { ImagesModule } from './images/images.module.js';
 import { JobsApiModule } from './jobs/jobs.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -64,6 +65,7 @@ export class AppModule {
         FleetApiModule.forRoot(config),
         ImagesModule,
         EngineApiModule,
+        WebhooksApiModule,
         JobsApiModule,
         AuditApiModule,
         RegistriesModule,

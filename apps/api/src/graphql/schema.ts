@@ -14,6 +14,7 @@ import {
   RepositoryResolver,
 } from '../registries/registries.resolver.js';
 import { ImageUpdatesResolver } from '../registries/updates/image-updates.resolver.js';
+import { WebhooksResolver } from '../webhooks/webhooks.resolver.js';
 
 /** Every resolver class of the api; the e2e suite checks the running service serves exactly this schema. */
 export const GRAPHQL_RESOLVERS = [
@@ -28,6 +29,7 @@ export const GRAPHQL_RESOLVERS = [
   RemoteTagResolver,
   ImageUpdatesResolver,
   FleetResolver,
+  WebhooksResolver,
 ];
 
 /** The code-first schema, built without starting the service (no Docker, no Redis). */
