@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { FleetKeys, RedisHostDirectory } from '#libs/fleet';
 import { checkSignature } from '#libs/webhooks';
 import { readTestEnvironment, runDocker } from '../environment/index.js';
 import { graphql, startApi, TEST_TOKENS, type ApiUnderTest } from '../support/api-under-test.js';
@@ -126,6 +127,8 @@ describe('webhooks: signed CloudEvents to a real receiver', () => {
       WEBHOOK_TIMEOUT_SECONDS: '2',
       WEBHOOK_MAX_ATTEMPTS: '3',
       WEBHOOK_DISABLE_AFTER_FAILURES: '2',
+      FLEET_HEARTBEAT_SECONDS: '1',
+      FLEET_OFFLINE_SECONDS: '3',
     });
   });
 
@@ -298,6 +301,73 @@ describe('webhooks: signed CloudEvents to a real receiver', () => {
     await eventually(async () => expect(receiver.at('/jobs')).toHaveLength(2), 10_000);
     expect(receiver.at('/jobs')[1]!.body).toBe(receiver.at('/jobs')[0]!.body);
     await graphql(api, `mutation { deleteWebhook(id: "${webhook.id}") }`, admin);
+  });
+
+  it('tells a host that went offline and came back, once each', async () => {
+    const directory = new RedisHostDirectory(env.redis.url, new FleetKeys(prefix));
+    const name = 'webhooks-sim-1';
+    const beat = () => directory.heartbeat(name, { engineReachable: true, at: new Date() });
+    try {
+      const { webhook } = (
+        await createWebhook(api, {
+          url: receiver.url('/hosts'),
+          events: ['host.offline', 'host.online'],
+          host: name,
+        })
+      ).data!.createWebhook;
+      const registration = { name, labels: {}, engine: null, agentVersion: '0.1.0' };
+      await directory.register(registration, { engineReachable: true, at: new Date() });
+      const beating = setInterval(() => void beat(), 500);
+      await eventually(async () => {
+        const hosts = await graphql<{ host: { status: string } | null }>(
+          api,
+          `{ host(name: "${name}") { status } }`,
+        );
+        expect(hosts.data?.host?.status).toBe('ONLINE');
+      }, 10_000);
+      clearInterval(beating);
+      await eventually(async () => expect(receiver.at('/hosts')).toHaveLength(1), 15_000);
+      await beat();
+      await eventually(async () => expect(receiver.at('/hosts')).toHaveLength(2), 10_000);
+      const types = receiver
+        .at('/hosts')
+        .map((request) => (JSON.parse(request.body) as { type: string }).type);
+      expect(types).toEqual(['dev.stevedore.host.offline', 'dev.stevedore.host.online']);
+      await graphql(api, `mutation { deleteWebhook(id: "${webhook.id}") }`, admin);
+    } finally {
+      await directory.close();
+    }
+  });
+
+  it('serves the same over REST', async () => {
+    const headers = { authorization: `Bearer ${TEST_TOKENS.admin}`, 'content-type': 'application/json' };
+    const made = await fetch(`${api.url}/api/v1/webhooks`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ url: receiver.url('/rest'), events: ['job.failed'] }),
+    });
+    expect(made.status).toBe(201);
+    const { webhook, secret } = (await made.json()) as Created;
+    expect(secret).toMatch(/^whsec_/);
+    const listed = (await (await fetch(`${api.url}/api/v1/webhooks`, { headers })).json()) as {
+      id: string;
+    }[];
+    expect(listed.map((each) => each.id)).toContain(webhook.id);
+    expect(JSON.stringify(listed)).not.toContain('sealed');
+    const history = await fetch(`${api.url}/api/v1/webhooks/${webhook.id}/deliveries`, { headers });
+    expect(await history.json()).toMatchObject({ nodes: [], pageInfo: { hasNextPage: false } });
+    const refused = await fetch(`${api.url}/api/v1/webhooks`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ url: 'http://169.254.169.254/', events: ['job.failed'] }),
+    });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ code: 'BAD_USER_INPUT' });
+    const removed = await fetch(`${api.url}/api/v1/webhooks/${webhook.id}`, {
+      method: 'DELETE',
+      headers: { authorization: headers.authorization },
+    });
+    expect(await removed.json()).toBe(true);
   });
 
   it.each([

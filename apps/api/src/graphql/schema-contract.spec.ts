@@ -20,7 +20,7 @@ const plannedPath = resolve(process.cwd(), '../shared/contract/planned.graphql')
 const PLANNED_BLOCKS: Record<string, string[]> = {
   Registries: [], // issue 13's block is built
   Fleet: [], // issue 14's block is built
-  Webhooks: [], // issue 16: host.online and host.offline are not sent yet (a README note says so)
+  Webhooks: [], // issue 16's block is built
 };
 
 /** One `# ---- <title>: … ----` block of planned.graphql, up to the next. */

@@ -35,12 +35,12 @@ const JOB_EVENT_TYPES: Readonly<Record<string, WebhookEventType>> = {
   FAILED: 'job.failed',
   CANCELLED: 'job.cancelled',
 };
-/** How often the hosts are looked at again, for new ones whose image events to follow. */
-const HOSTS_EVERY_MS = 5_000;
+/** How often the hosts are looked at again: new ones to follow, and who went offline or came back. */
+const HOSTS_EVERY_MS = 1_000;
 
 /**
  * Turns what happens into webhook deliveries: jobs reaching a final state, image events of every
- * host, update findings. Every api process hears them; each event's id derives from what
+ * host, update findings, hosts going offline and coming back. Every api process hears them; each event's id derives from what
  * happened, and each delivery's from the event and the subscription, so that processes that
  * noticed the same thing queue the same delivery once.
  */
@@ -49,6 +49,8 @@ export class WebhookEvents implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(WebhookEvents.name);
   private readonly stops: (() => void)[] = [];
   private readonly followed = new Set<string>();
+  /** Per host, whether it was offline when last looked at, and its last heartbeat then. */
+  private readonly offline = new Map<string, { readonly offline: boolean; readonly since: number }>();
   private jobs: AsyncIterableIterator<JobRecord> | null = null;
   private hostsTimer: NodeJS.Timeout | null = null;
 
@@ -140,6 +142,40 @@ export class WebhookEvents implements OnApplicationBootstrap, OnModuleDestroy {
       if (this.followed.has(host)) continue;
       this.followed.add(host);
       this.stops.push(this.hosts.catalogueOf(host).onImageEvent((event) => this.imageEvent(host, event)));
+    }
+    this.hostTransitions();
+  }
+
+  /**
+   * `host.offline` when an agent's heartbeats stop past FLEET_OFFLINE_SECONDS, `host.online` when
+   * they come back. Both events are named after the last heartbeat before the silence, which every
+   * api process read alike, so that the processes that notice make the same event.
+   */
+  private hostTransitions(): void {
+    const now = new Date();
+    for (const record of this.hosts.roster.list()) {
+      const offline = this.hosts.roster.status(record, now) === 'OFFLINE';
+      const before = this.offline.get(record.name);
+      const heartbeat = record.lastHeartbeatAt.getTime();
+      if (!before || before.offline === offline) {
+        this.offline.set(record.name, { offline, since: offline ? (before?.since ?? heartbeat) : heartbeat });
+        continue;
+      }
+      const silenceBegan = offline ? heartbeat : before.since;
+      this.offline.set(record.name, { offline, since: heartbeat });
+      const type: WebhookEventType = offline ? 'host.offline' : 'host.online';
+      void this.publish({
+        id: eventId('host', record.name, type, String(silenceBegan)),
+        type,
+        time: now,
+        host: record.name,
+        reference: null,
+        data: {
+          host: record.name,
+          status: offline ? 'OFFLINE' : 'ONLINE',
+          lastHeartbeat: record.lastHeartbeatAt.toISOString(),
+        },
+      });
     }
   }
 

@@ -65,13 +65,9 @@ export class WebhookIdArgs {
   id!: string;
 }
 
+/** A page of a webhook's delivery history, newest first. */
 @ArgsType()
-export class WebhookDeliveriesArgs {
-  @Field(() => ID)
-  @IsString()
-  @MaxLength(64)
-  webhook!: string;
-
+export class DeliveryPageArgs {
   @Field(() => Int, { nullable: true, defaultValue: 50 })
   @ApiPropertyOptional({ minimum: 0, maximum: MAX_PAGE_SIZE, default: 50 })
   @Type(() => Number)
@@ -85,6 +81,14 @@ export class WebhookDeliveriesArgs {
   @IsOptional()
   @IsString()
   after?: string;
+}
+
+@ArgsType()
+export class WebhookDeliveriesArgs extends DeliveryPageArgs {
+  @Field(() => ID)
+  @IsString()
+  @MaxLength(64)
+  webhook!: string;
 }
 
 @ArgsType()

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '#libs/auth';
 import { callerOf, CurrentPrincipal } from '../../auth/current-principal.decorator.js';
 import { Serves } from '../../operations/serves.decorator.js';
-import { CreateWebhookInput, WebhookDeliveriesArgs } from '../dto/webhook.args.js';
+import { CreateWebhookInput, DeliveryPageArgs } from '../dto/webhook.args.js';
 import {
   CreatedWebhook,
   Webhook,
@@ -57,7 +57,7 @@ export class WebhooksController {
   @ApiOkResponse({ type: WebhookDeliveryConnection })
   async deliveries(
     @Param('webhook') webhook: string,
-    @Query() page: WebhookDeliveriesArgs,
+    @Query() page: DeliveryPageArgs,
   ): Promise<WebhookDeliveryConnection> {
     return deliveriesView(await this.service.attempts(webhook, page));
   }
