@@ -12,6 +12,24 @@ import type {
   WebhookStore,
 } from './webhook-store.port.js';
 
+/**
+ * One attempt, in one round trip: into the history, as the last delivery, and counted against
+ * the subscription (reset by a success, disabled at the limit). Nothing for a subscription
+ * removed meanwhile, which keeps no history.
+ * KEYS: hooks, state, attempts; ARGV: id, attempt JSON, outcome, disable after, history size.
+ */
+const RECORD_ATTEMPT = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*', 'attempt', ARGV[2])
+redis.call('HSET', KEYS[2], 'last', ARGV[2])
+if ARGV[3] == 'succeeded' then redis.call('HSET', KEYS[2], 'failures', '0') end
+if ARGV[3] == 'failed' then
+  local failures = redis.call('HINCRBY', KEYS[2], 'failures', 1)
+  if failures >= tonumber(ARGV[4]) then redis.call('HSET', KEYS[2], 'disabled', '1') end
+end
+return 1
+`;
+
 /** How long what a delivery carried is kept, for a redelivery. */
 const DELIVERY_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -72,15 +90,20 @@ export class RedisWebhookStore implements WebhookStore, OnModuleDestroy {
     return results?.[0]?.[1] === 1;
   }
 
-  async saveDelivery(delivery: StoredDelivery): Promise<void> {
-    await this.guard(() =>
-      this.redis.set(
-        this.key(`delivery:${delivery.id}`),
-        JSON.stringify(delivery),
-        'EX',
-        DELIVERY_TTL_SECONDS,
-      ),
-    );
+  async saveDeliveries(deliveries: readonly StoredDelivery[]): Promise<void> {
+    if (deliveries.length === 0) return;
+    await this.guard(() => {
+      const pipeline = this.redis.pipeline();
+      for (const delivery of deliveries) {
+        pipeline.set(
+          this.key(`delivery:${delivery.id}`),
+          JSON.stringify(delivery),
+          'EX',
+          DELIVERY_TTL_SECONDS,
+        );
+      }
+      return pipeline.exec();
+    });
   }
 
   async delivery(id: string): Promise<StoredDelivery | null> {
@@ -94,22 +117,20 @@ export class RedisWebhookStore implements WebhookStore, OnModuleDestroy {
     outcome: 'succeeded' | 'will-retry' | 'failed',
     disableAfter: number,
   ): Promise<void> {
-    const state = this.key(`state:${webhookId}`);
-    const json = JSON.stringify(attempt);
-    const history = String(this.config.webhooks.historySize);
-    await this.guard(async () => {
-      // A subscription removed meanwhile keeps no history.
-      if (!(await this.redis.hexists(this.key('hooks'), webhookId))) return;
-      const transaction = this.redis
-        .multi()
-        .xadd(this.key(`attempts:${webhookId}`), 'MAXLEN', '~', history, '*', 'attempt', json)
-        .hset(state, 'last', json);
-      if (outcome === 'succeeded') transaction.hset(state, 'failures', '0');
-      if (outcome === 'failed') transaction.hincrby(state, 'failures', 1);
-      const results = await transaction.exec();
-      const failures = Number(results?.at(-1)?.[1]);
-      if (outcome === 'failed' && failures >= disableAfter) await this.redis.hset(state, 'disabled', '1');
-    });
+    await this.guard(() =>
+      this.redis.eval(
+        RECORD_ATTEMPT,
+        3,
+        this.key('hooks'),
+        this.key(`state:${webhookId}`),
+        this.key(`attempts:${webhookId}`),
+        webhookId,
+        JSON.stringify(attempt),
+        outcome,
+        String(disableAfter),
+        String(this.config.webhooks.historySize),
+      ),
+    );
   }
 
   async attempts(

@@ -19,14 +19,15 @@ import { sealedSecretContext } from './webhook-secrets.js';
 
 const QUEUE = 'deliveries';
 const JOB = 'deliver';
-/** Deliveries sent at once by one process. */
-const CONCURRENCY = 32;
+/** Deliveries sent at once by one process, over WORKERS BullMQ workers. */
+const CONCURRENCY = 64;
+const WORKERS = 4;
 const FIRST_RETRY_MS = 1_000;
 const LONGEST_RETRY_MS = 10 * 60_000;
 
+/** What the delivery carries travels with its job: the worker reads it with the job, no round trip more. */
 interface DeliveryJobData {
-  readonly deliveryId: string;
-  readonly webhookId: string;
+  readonly delivery: StoredDelivery;
 }
 
 /** A failure worth another attempt, after the receiver's Retry-After if it gave one. */
@@ -53,7 +54,7 @@ export class WebhookDeliveries implements OnApplicationBootstrap, OnModuleDestro
   private readonly queue: Queue<DeliveryJobData>;
   private readonly sender: WebhookSender;
   private readonly userAgent = `Stevedore-Webhooks/${agentVersion()}`;
-  private worker: Worker<DeliveryJobData> | null = null;
+  private readonly workers: Worker<DeliveryJobData>[] = [];
 
   constructor(
     @Inject(STEVEDORE_CONFIG) private readonly config: StevedoreConfig,
@@ -73,44 +74,54 @@ export class WebhookDeliveries implements OnApplicationBootstrap, OnModuleDestro
     return `${this.config.fleet.keyPrefix}:{webhooks}`;
   }
 
+  /**
+   * Several BullMQ workers: one takes its jobs one round trip at a time, so the 50 deliveries of
+   * an event would wait in line for their turn; WORKERS of them take theirs side by side.
+   */
   onApplicationBootstrap(): void {
-    const worker = new Worker<DeliveryJobData>(QUEUE, (job) => this.deliver(job), {
-      connection: bullConnection(this.config.redis),
-      prefix: this.prefix,
-      concurrency: CONCURRENCY,
-      lockDuration: this.config.jobs.lockMs,
-      stalledInterval: this.config.jobs.lockMs,
-      settings: { backoffStrategy: (attemptsMade, _type, error) => retryDelay(attemptsMade, error) },
-    });
-    worker.on('error', (error) =>
-      this.logger.warn({ message: 'webhook worker error', error: String(error) }),
-    );
-    this.worker = worker;
+    for (let index = 0; index < WORKERS; index++) {
+      const worker = new Worker<DeliveryJobData>(QUEUE, (job) => this.deliver(job), {
+        connection: bullConnection(this.config.redis),
+        prefix: this.prefix,
+        concurrency: CONCURRENCY / WORKERS,
+        lockDuration: this.config.jobs.lockMs,
+        stalledInterval: this.config.jobs.lockMs,
+        settings: { backoffStrategy: (attemptsMade, _type, error) => retryDelay(attemptsMade, error) },
+      });
+      worker.on('error', (error) =>
+        this.logger.warn({ message: 'webhook worker error', error: String(error) }),
+      );
+      this.workers.push(worker);
+    }
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.worker?.close().catch(() => undefined);
+    await Promise.all(this.workers.splice(0).map((worker) => worker.close().catch(() => undefined)));
     await this.queue.close().catch(() => undefined);
     await this.sender.close().catch(() => undefined);
   }
 
   /**
-   * Queues a delivery. Its id is its job's id: a delivery another process queued for the same
-   * event is the same job, queued once.
+   * Queues deliveries, in two round trips however many (an event with 50 subscriptions is told to
+   * all at once). A delivery's id is its job's id: one another process queued for the same event
+   * is the same job, queued once.
    */
-  async enqueue(delivery: StoredDelivery): Promise<void> {
+  async enqueue(deliveries: readonly StoredDelivery[]): Promise<void> {
+    if (deliveries.length === 0) return;
     try {
-      await this.store.saveDelivery(delivery);
-      await this.queue.add(
-        JOB,
-        { deliveryId: delivery.id, webhookId: delivery.webhookId },
-        {
-          jobId: delivery.id,
-          attempts: this.config.webhooks.maxAttempts,
-          backoff: { type: 'webhook' },
-          removeOnComplete: { age: 3600, count: 10_000 },
-          removeOnFail: { age: 24 * 3600, count: 10_000 },
-        },
+      await this.store.saveDeliveries(deliveries);
+      await this.queue.addBulk(
+        deliveries.map((delivery) => ({
+          name: JOB,
+          data: { delivery },
+          opts: {
+            jobId: delivery.id,
+            attempts: this.config.webhooks.maxAttempts,
+            backoff: { type: 'webhook' },
+            removeOnComplete: { age: 3600, count: 10_000 },
+            removeOnFail: { age: 24 * 3600, count: 10_000 },
+          },
+        })),
       );
     } catch (error) {
       if (error instanceof QueueUnavailableError) throw error;
@@ -121,13 +132,11 @@ export class WebhookDeliveries implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private async deliver(job: Job<DeliveryJobData>): Promise<void> {
-    const { deliveryId, webhookId } = job.data;
-    const [webhook, delivery] = await Promise.all([
-      this.store.get(webhookId),
-      this.store.delivery(deliveryId),
-    ]);
-    // Removed, disabled, or its content expired: nothing more to send.
-    if (!webhook || webhook.disabled || !delivery) return;
+    const { delivery } = job.data;
+    const { id: deliveryId, webhookId } = delivery;
+    const webhook = await this.store.get(webhookId);
+    // Removed or disabled: nothing more to send.
+    if (!webhook || webhook.disabled) return;
     const attempt = job.attemptsMade + 1;
     const last = attempt >= (job.opts.attempts ?? 1);
     const at = new Date();

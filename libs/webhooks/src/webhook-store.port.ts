@@ -55,7 +55,8 @@ export interface WebhookStore {
   get(id: string): Promise<WebhookRecord | null>;
   /** Its history goes with it; false when there was none. */
   delete(id: string): Promise<boolean>;
-  saveDelivery(delivery: StoredDelivery): Promise<void>;
+  /** Keeps what deliveries carry, in one round trip however many. */
+  saveDeliveries(deliveries: readonly StoredDelivery[]): Promise<void>;
   delivery(id: string): Promise<StoredDelivery | null>;
   /**
    * Records an attempt in the history. `outcome` says what it meant for the subscription: a

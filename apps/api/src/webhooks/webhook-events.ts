@@ -98,16 +98,16 @@ export class WebhookEvents implements OnApplicationBootstrap, OnModuleDestroy {
   async publish(event: WebhookEvent): Promise<void> {
     try {
       const body = JSON.stringify(cloudEventOf(event));
-      for (const webhook of await this.store.list()) {
-        if (!wants(webhook, event)) continue;
-        await this.deliveries.enqueue({
+      const subscribers = (await this.store.list()).filter((webhook) => wants(webhook, event));
+      await this.deliveries.enqueue(
+        subscribers.map((webhook) => ({
           id: `${webhook.id}.${event.id}`,
           webhookId: webhook.id,
           eventId: event.id,
           event: event.type,
           body,
-        });
-      }
+        })),
+      );
     } catch (error) {
       this.logger.warn({
         message: 'webhook event not queued',

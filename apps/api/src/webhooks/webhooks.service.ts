@@ -94,7 +94,7 @@ export class WebhooksService {
       );
     }
     const again = { ...delivery, id: `${delivery.webhookId}.${delivery.eventId}.again-${Date.now()}` };
-    await this.deliveries.enqueue(again);
+    await this.deliveries.enqueue([again]);
     return {
       id: again.id,
       eventId: again.eventId,
