@@ -274,20 +274,28 @@ describe('webhooks: signed CloudEvents to a real receiver', () => {
     await tagEvent('broken');
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(receiver.at('/broken')).toHaveLength(2);
+    const [last] = await deliveries(api, webhook.id);
+    const again = await graphql(api, 'mutation ($id: ID!) { redeliverWebhook(delivery: $id) { id } }', {
+      ...admin,
+      variables: { id: last!.id },
+    });
+    expect(again.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(again.errors?.[0]?.message).toMatch(/disabled/);
   });
 
-  it('tells a job that completed, and redelivers a delivery on request', async () => {
-    const { appB } = env.fixtures.images;
-    const { webhook } = (await createWebhook(api, { url: receiver.url('/jobs'), events: ['job.completed'] }))
+  it('tells a job that failed, and redelivers a delivery on request', async () => {
+    // A tag the registry does not have: a real pull that fails, and changes nothing other files see.
+    const ref = `${env.fixtures.images.appB.registries.open.repository}:webhooks-${process.pid}`;
+    const { webhook } = (await createWebhook(api, { url: receiver.url('/jobs'), events: ['job.failed'] }))
       .data!.createWebhook;
-    const queued = await pullImage(api, { ref: appB.registries.open.ref });
+    const queued = await pullImage(api, { ref });
     const job = await settled(api, queued.job!.id);
-    expect(job.state).toBe('COMPLETED');
+    expect(job.state).toBe('FAILED');
     await eventually(async () => expect(receiver.at('/jobs').length).toBeGreaterThan(0), 10_000);
     const event = JSON.parse(receiver.at('/jobs')[0]!.body) as Record<string, any>;
     expect(event).toMatchObject({
-      type: 'dev.stevedore.job.completed',
-      data: { job: { id: job.id, kind: 'PULL', state: 'COMPLETED' } },
+      type: 'dev.stevedore.job.failed',
+      data: { job: { id: job.id, kind: 'PULL', state: 'FAILED', error: { code: 'MANIFEST_UNKNOWN' } } },
     });
 
     const [delivered] = await deliveries(api, webhook.id);
@@ -378,6 +386,23 @@ describe('webhooks: signed CloudEvents to a real receiver', () => {
   ])('refuses %s as a webhook URL (BAD_USER_INPUT)', async (url) => {
     const answer = await createWebhook(api, { url, events: ['job.failed'] });
     expect(answer.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('keeps credentials written in a URL out of the answer and the audit trail', async () => {
+    const answer = await createWebhook(api, {
+      url: 'https://someone:url-pw-Qz71@203.0.113.9/hook',
+      events: ['job.failed'],
+    });
+    expect(answer.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(JSON.stringify(answer)).not.toContain('url-pw-Qz71');
+    const audit = await graphql<{ auditLog: { nodes: { operation: string; arguments: unknown }[] } }>(
+      api,
+      '{ auditLog(first: 20) { nodes { operation arguments } } }',
+      admin,
+    );
+    const entries = audit.data!.auditLog.nodes.filter((node) => node.operation === 'createWebhook');
+    expect(entries.length).toBeGreaterThan(0);
+    expect(JSON.stringify(entries)).not.toContain('url-pw-Qz71');
   });
 
   it('is an admin’s: a write token may not list or make webhooks', async () => {

@@ -34,6 +34,13 @@ describe('withoutSecrets beyond plain data', () => {
     expect((withoutSecrets({ err: error }) as { err: unknown }).err).toBe(error);
   });
 
+  it('takes the credentials out of URLs in any field', () => {
+    expect(withoutSecrets({ input: { url: 'https://user:pw@hooks.example.com/x?a=1' } })).toEqual({
+      input: { url: `https://${REDACTED}@hooks.example.com/x?a=1` },
+    });
+    expect(withoutSecrets('see http://a@b/')).toBe(`see http://${REDACTED}@b/`);
+  });
+
   it('names the secrets by their field names, whatever the case', () => {
     for (const name of [
       'authorization',

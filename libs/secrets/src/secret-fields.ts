@@ -19,6 +19,7 @@ export function isSecretName(name: string): boolean {
  * errors are kept as they are, for their message and stack.
  */
 export function withoutSecrets(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return withoutUrlCredentials(value);
   if (value === null || typeof value !== 'object' || value instanceof Error) return value;
   if (depth > MAX_DEPTH) return '[too deep]';
   if (Array.isArray(value)) return value.map((item) => withoutSecrets(item, depth + 1));
@@ -36,3 +37,10 @@ export function withoutSecrets(value: unknown, depth = 0): unknown {
 }
 
 const MAX_DEPTH = 32;
+
+/** `scheme://user:password@host` anywhere in a text: the credentials go, whatever the field's name. */
+const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/gi;
+
+export function withoutUrlCredentials(text: string): string {
+  return text.replace(URL_USERINFO, `$1${REDACTED}@`);
+}

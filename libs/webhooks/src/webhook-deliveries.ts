@@ -166,19 +166,20 @@ export class WebhookDeliveries implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private async attempt(url: string, sealedSecret: string, webhookId: string, delivery: StoredDelivery) {
+    // The target is checked on each delivery: the allow list may have changed since.
+    const refusal = this.policy.refusalOf(url);
+    if (refusal) return { status: null, durationMs: 0, error: refusal, retryAfterMs: null, final: true };
+    let secret: string | undefined;
     try {
-      // The target is checked on each delivery: the allow list may have changed since.
-      await this.policy.checkUrl(url);
-    } catch (error) {
-      return {
-        status: null,
-        durationMs: 0,
-        error: (error as Error).message,
-        retryAfterMs: null,
-        final: true,
-      };
+      secret = this.sealer.unseal(sealedSecret, sealedSecretContext(webhookId)).identityToken;
+    } catch {
+      secret = undefined;
     }
-    const secret = this.sealer.unseal(sealedSecret, sealedSecretContext(webhookId)).identityToken ?? '';
+    if (!secret) {
+      // Another process's credential key (STEVEDORE_CREDENTIALS_KEY must be shared): never unsigned.
+      const error = 'the signing secret does not open with this process’s credential key';
+      return { status: null, durationMs: 0, error, retryAfterMs: null, final: true };
+    }
     const headers = {
       'content-type': 'application/cloudevents+json; charset=utf-8',
       'user-agent': this.userAgent,
@@ -188,14 +189,14 @@ export class WebhookDeliveries implements OnApplicationBootstrap, OnModuleDestro
       'stevedore-event-id': delivery.eventId,
     };
     const result = await this.sender.send(url, headers, delivery.body, this.config.webhooks.timeoutMs);
-    return { ...result, final: false };
+    return { ...result, final: result.refused };
   }
 }
 
 /** Exponential with full jitter, from 1 s up to 10 min; the receiver's Retry-After when it gave one. */
 export function retryDelay(attemptsMade: number, error?: Error, random = Math.random): number {
   const retryAfter = error instanceof RetryableDeliveryError ? error.retryAfterMs : null;
-  if (retryAfter !== null) return Math.min(retryAfter, LONGEST_RETRY_MS);
+  if (retryAfter !== null) return Math.min(Math.max(retryAfter, FIRST_RETRY_MS / 2), LONGEST_RETRY_MS);
   const ceiling = Math.min(LONGEST_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, attemptsMade - 1));
   return Math.round(FIRST_RETRY_MS / 2 + random() * (ceiling - FIRST_RETRY_MS / 2));
 }

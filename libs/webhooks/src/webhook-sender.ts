@@ -11,7 +11,11 @@ export interface SendResult {
   readonly error: string | null;
   /** The receiver's Retry-After (429, 503), in milliseconds. */
   readonly retryAfterMs: number | null;
+  /** The connection was refused by the target policy: final, never tried again. */
+  readonly refused: boolean;
 }
+
+const TARGET_REFUSED = 'EWEBHOOKTARGET';
 
 /** The longest answer body read (and then dropped): a receiver has nothing to say but its status. */
 const MAX_ANSWER_BYTES = 64 * 1024;
@@ -55,9 +59,16 @@ export class WebhookSender {
         durationMs: elapsed(),
         error: ok ? null : `the receiver answered ${answer.statusCode}`,
         retryAfterMs: retryAfterOf(answer.headers['retry-after']),
+        refused: false,
       };
     } catch (error) {
-      return { status: null, durationMs: elapsed(), error: describe(error, timeoutMs), retryAfterMs: null };
+      return {
+        status: null,
+        durationMs: elapsed(),
+        error: describe(error, timeoutMs),
+        retryAfterMs: null,
+        refused: causeCode(error) === TARGET_REFUSED,
+      };
     }
   }
 
@@ -81,7 +92,7 @@ export class WebhookSender {
         const denial = Object.assign(
           new Error(`${hostname} resolves to ${refused.address}, which webhooks may not reach`),
           {
-            code: 'EWEBHOOKTARGET',
+            code: TARGET_REFUSED,
           },
         );
         return callback(denial, []);
@@ -109,6 +120,11 @@ function retryAfterOf(header: string | string[] | undefined): number | null {
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const date = Date.parse(value);
   return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
+}
+
+function causeCode(error: unknown): string | undefined {
+  const withCause = error as { code?: string; cause?: { code?: string } };
+  return withCause.cause?.code ?? withCause.code;
 }
 
 function describe(error: unknown, timeoutMs: number): string {

@@ -36,5 +36,6 @@ export function checkSignature(
   const expected = signatureOf(secret, timestamp, body).split('v1=')[1]!;
   if (!timingSafeEqual(Buffer.from(given, 'hex'), Buffer.from(expected, 'hex'))) return 'mismatch';
   const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
-  return now - timestamp > (options.toleranceSeconds ?? 300) ? 'too-old' : 'valid';
+  // Either way: a clock ahead by more than the tolerance is refused too.
+  return Math.abs(now - timestamp) > (options.toleranceSeconds ?? 300) ? 'too-old' : 'valid';
 }

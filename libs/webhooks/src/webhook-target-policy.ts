@@ -56,7 +56,8 @@ export class WebhookTargetPolicy {
     try {
       url = new URL(text);
     } catch {
-      throw new BadUserInputError(`The webhook URL ${JSON.stringify(text.slice(0, 200))} is not a URL.`);
+      // Not quoted: a text that is not a URL may still hold a credential.
+      throw new BadUserInputError('The webhook URL is not a URL.');
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       throw new BadUserInputError(`A webhook URL is http or https, not ${url.protocol.replace(':', '')}.`);
@@ -75,6 +76,24 @@ export class WebhookTargetPolicy {
       }
     }
     return url;
+  }
+
+  /**
+   * The check repeated before each delivery, which must not fail for a name that does not resolve
+   * this moment (the connection's own lookup checks names and retries): the scheme, and an IP
+   * address written in the URL, which no lookup sees. A reason to refuse for good, or null.
+   */
+  refusalOf(text: string): string | null {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      return 'the webhook URL is not a URL';
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return `${url.protocol} is not http or https`;
+    const bare = url.hostname.replace(/^\[|\]$/g, '');
+    if (isIP(bare) && !this.permits(bare)) return `${bare} is an address webhooks may not reach`;
+    return null;
   }
 
   private async addressesOf(hostname: string): Promise<string[]> {

@@ -18,7 +18,8 @@ import { DEFAULT_REFUSED_TARGETS, WebhookTargetPolicy } from './webhook-target-p
       useFactory: (config: StevedoreConfig) =>
         new WebhookTargetPolicy({
           allowed: config.webhooks.allowedTargets,
-          refused: config.webhooks.refusedTargets ?? DEFAULT_REFUSED_TARGETS,
+          // Added to the built-in refusals, never instead of them: only the allow list opens one.
+          refused: [...DEFAULT_REFUSED_TARGETS, ...(config.webhooks.refusedTargets ?? [])],
         }),
     },
     WebhookDeliveries,

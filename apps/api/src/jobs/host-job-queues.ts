@@ -184,6 +184,14 @@ export class HostJobQueues implements JobQueue, FanOutQueue, OnApplicationShutdo
     return { ...record, children };
   }
 
+  /**
+   * Opens a host's queue, so that its job changes reach `onChange` listeners from now on (an api
+   * otherwise opens a queue only when it first touches that host's jobs).
+   */
+  listenTo(host: string): void {
+    if (host !== this.hosts.localHost) this.queueOf(host);
+  }
+
   /** The host's queue, opened on first use. */
   private queueOf(host: string): BullJobQueue {
     const known = this.remote.get(host);

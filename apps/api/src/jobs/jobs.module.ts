@@ -25,6 +25,6 @@ import { JobsController } from './rest/jobs.controller.js';
   ],
   controllers: [JobsController],
   // A removal over several hosts (removeImage with hosts) is a fan-out of jobs.
-  exports: [ImageJobsService, JobUpdates],
+  exports: [ImageJobsService, JobUpdates, HostJobQueues],
 })
 export class JobsApiModule {}

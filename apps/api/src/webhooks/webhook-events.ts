@@ -6,6 +6,7 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { compileGlob, type CatalogueImageEvent } from '#libs/catalogue';
 import { isFinal, type JobRecord } from '#libs/jobs';
 import {
@@ -18,7 +19,7 @@ import {
   type WebhookStore,
 } from '#libs/webhooks';
 import { HostCatalogues } from '../fleet/host-catalogues.js';
-import { JobUpdates } from '../jobs/job-updates.js';
+import { HostJobQueues } from '../jobs/host-job-queues.js';
 import { ImageUpdatesService } from '../registries/updates/image-updates.service.js';
 
 /** Image events the daemon names, as webhook event types. */
@@ -35,6 +36,9 @@ const JOB_EVENT_TYPES: Readonly<Record<string, WebhookEventType>> = {
   FAILED: 'job.failed',
   CANCELLED: 'job.cancelled',
 };
+const PUBLISH_ATTEMPTS = 8;
+const PUBLISH_RETRY_FIRST_MS = 250;
+const PUBLISH_RETRY_MAX_MS = 8_000;
 /** How often the hosts are looked at again: new ones to follow, and who went offline or came back. */
 const HOSTS_EVERY_MS = 1_000;
 
@@ -51,20 +55,22 @@ export class WebhookEvents implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly followed = new Set<string>();
   /** Per host, whether it was offline when last looked at, and its last heartbeat then. */
   private readonly offline = new Map<string, { readonly offline: boolean; readonly since: number }>();
-  private jobs: AsyncIterableIterator<JobRecord> | null = null;
+  private readonly publishing = new Set<Promise<void>>();
+  private stopping = false;
   private hostsTimer: NodeJS.Timeout | null = null;
 
   constructor(
     @Inject(WEBHOOK_STORE) private readonly store: WebhookStore,
     private readonly deliveries: WebhookDeliveries,
-    private readonly updates: JobUpdates,
+    private readonly queues: HostJobQueues,
     private readonly hosts: HostCatalogues,
     private readonly findings: ImageUpdatesService,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.jobs = this.updates.all();
-    void this.followJobs(this.jobs);
+    // Straight from the queues, not a JobUpdates stream: this listener is the api's own, not a
+    // client's, and must not count as one.
+    this.stops.push(this.queues.onChange((record) => this.jobChanged(record)));
     this.followHosts();
     this.hostsTimer = setInterval(() => this.followHosts(), HOSTS_EVERY_MS);
     this.hostsTimer.unref();
@@ -91,50 +97,61 @@ export class WebhookEvents implements OnApplicationBootstrap, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     if (this.hostsTimer) clearInterval(this.hostsTimer);
     for (const stop of this.stops.splice(0)) stop();
-    await this.jobs?.return?.();
+    this.stopping = true;
+    await Promise.allSettled([...this.publishing]);
   }
 
-  /** Tells an event to every subscription that asks for it. */
-  async publish(event: WebhookEvent): Promise<void> {
-    try {
-      const body = JSON.stringify(cloudEventOf(event));
-      const subscribers = (await this.store.list()).filter((webhook) => wants(webhook, event));
-      await this.deliveries.enqueue(
-        subscribers.map((webhook) => ({
-          id: `${webhook.id}.${event.id}`,
-          webhookId: webhook.id,
-          eventId: event.id,
-          event: event.type,
-          body,
-        })),
-      );
-    } catch (error) {
-      this.logger.warn({
-        message: 'webhook event not queued',
-        eventId: event.id,
-        type: event.type,
-        error: String(error),
-      });
-    }
+  /**
+   * Tells an event to every subscription that asks for it. Redis away for a moment (a failover)
+   * must not lose it: every process would miss it alike, and nothing replays an image event. It
+   * is tried again for about half a minute, and waited for at shutdown.
+   */
+  publish(event: WebhookEvent): Promise<void> {
+    const publishing = this.publishWithRetries(event).finally(() => this.publishing.delete(publishing));
+    this.publishing.add(publishing);
+    return publishing;
   }
 
-  private async followJobs(records: AsyncIterableIterator<JobRecord>): Promise<void> {
-    try {
-      for await (const record of records) {
-        if (!isFinal(record)) continue;
-        const type = JOB_EVENT_TYPES[record.state]!;
-        void this.publish({
-          id: eventId('job', record.id, record.state, String(record.finishedAt?.getTime() ?? '')),
-          type,
-          time: record.finishedAt ?? new Date(),
-          host: record.host ?? null,
-          reference: record.ref,
-          data: { job: jobData(record) },
-        });
+  private async publishWithRetries(event: WebhookEvent): Promise<void> {
+    const body = JSON.stringify(cloudEventOf(event));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const subscribers = (await this.store.list()).filter((webhook) => wants(webhook, event));
+        await this.deliveries.enqueue(
+          subscribers.map((webhook) => ({
+            id: `${webhook.id}.${event.id}`,
+            webhookId: webhook.id,
+            eventId: event.id,
+            event: event.type,
+            body,
+          })),
+        );
+        return;
+      } catch (error) {
+        if (attempt >= PUBLISH_ATTEMPTS || this.stopping) {
+          this.logger.warn({
+            message: 'webhook event lost',
+            eventId: event.id,
+            type: event.type,
+            error: String(error),
+          });
+          return;
+        }
+        await sleep(Math.min(PUBLISH_RETRY_MAX_MS, PUBLISH_RETRY_FIRST_MS * 2 ** (attempt - 1)));
       }
-    } catch (error) {
-      this.logger.warn({ message: 'job events no longer followed', error: String(error) });
     }
+  }
+
+  private jobChanged(record: JobRecord): void {
+    if (!isFinal(record)) return;
+    void this.publish({
+      id: eventId('job', record.id, record.state, String(record.finishedAt?.getTime() ?? '')),
+      type: JOB_EVENT_TYPES[record.state]!,
+      time: record.finishedAt ?? new Date(),
+      host: record.host ?? null,
+      reference: record.ref,
+      data: { job: jobData(record) },
+    });
   }
 
   private followHosts(): void {
@@ -144,6 +161,22 @@ export class WebhookEvents implements OnApplicationBootstrap, OnModuleDestroy {
       this.stops.push(this.hosts.catalogueOf(host).onImageEvent((event) => this.imageEvent(host, event)));
     }
     this.hostTransitions();
+    void this.listenToJobQueues();
+  }
+
+  /**
+   * An api hears the job changes of the host queues it has open; while a subscription asks for
+   * job events, it opens every host's, so that none goes unheard for want of a process that
+   * happened to touch that host's jobs.
+   */
+  private async listenToJobQueues(): Promise<void> {
+    try {
+      const webhooks = await this.store.list();
+      if (!webhooks.some((webhook) => webhook.events.some((type) => type.startsWith('job.')))) return;
+      for (const host of this.hosts.names()) this.queues.listenTo(host);
+    } catch {
+      // Redis away: the next tick tries again.
+    }
   }
 
   /**
@@ -183,12 +216,13 @@ export class WebhookEvents implements OnApplicationBootstrap, OnModuleDestroy {
     const type = IMAGE_EVENT_TYPES[event.action];
     if (!type) return;
     void this.publish({
+      // From what the daemon sent only (the reference, or the image id it named): the image id
+      // a process looked up in its own snapshot may differ between processes.
       id: eventId(
         'image',
         host,
         event.action,
-        event.imageId ?? '',
-        event.ref ?? '',
+        event.ref ?? event.imageId ?? '',
         String(event.time.getTime()),
       ),
       type,

@@ -33,7 +33,7 @@ export const deleteWebhook = declareOperation({
   effect: 'change',
   role: 'admin',
   summary: 'Removes a webhook subscription and its history; false when there was none (admin role)',
-  errors: ['QUEUE_UNAVAILABLE'],
+  errors: ['BAD_USER_INPUT', 'QUEUE_UNAVAILABLE'],
 });
 
 export const redeliverWebhook = declareOperation({

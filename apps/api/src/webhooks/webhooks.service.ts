@@ -40,11 +40,10 @@ export class WebhooksService {
   ): Promise<{ webhook: WebhookRecord; secret: string }> {
     const url = await this.policy.checkUrl(request.url);
     const events = [...new Set(request.events)];
+    if (events.length === 0) throw new BadUserInputError('events must name at least one event type.');
     const unknown = events.find((event) => !isWebhookEventType(event));
-    if (unknown !== undefined || events.length === 0) {
-      throw new BadUserInputError(
-        `events must name at least one known event type; ${JSON.stringify(unknown)} is not one.`,
-      );
+    if (unknown !== undefined) {
+      throw new BadUserInputError(`${JSON.stringify(unknown.slice(0, 64))} is not an event type.`);
     }
     const reference = request.reference?.trim() || null;
     if (reference !== null) compileGlob(reference);
@@ -88,9 +87,15 @@ export class WebhooksService {
   /** The same event and body again, as a new delivery of its own (its attempts counted afresh). */
   async redeliver(deliveryId: string): Promise<DeliveryAttempt> {
     const delivery = await this.store.delivery(deliveryId);
-    if (!delivery || !(await this.store.get(delivery.webhookId))) {
+    const webhook = delivery ? await this.store.get(delivery.webhookId) : null;
+    if (!delivery || !webhook) {
       throw new BadUserInputError(
         `No delivery has the id ${JSON.stringify(deliveryId)} (deliveries are kept a week, and go with their webhook).`,
+      );
+    }
+    if (webhook.disabled) {
+      throw new BadUserInputError(
+        `Webhook ${webhook.id} is disabled after ${webhook.failures} failed deliveries in a row: nothing is sent to it. Subscribe the URL again once it answers.`,
       );
     }
     const again = { ...delivery, id: `${delivery.webhookId}.${delivery.eventId}.again-${Date.now()}` };

@@ -1,5 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Principal } from '#libs/auth';
 import { callerOf, CurrentPrincipal } from '../../auth/current-principal.decorator.js';
 import { Serves } from '../../operations/serves.decorator.js';
@@ -36,7 +42,7 @@ export class WebhooksController {
 
   @Post('webhooks')
   @Serves(createWebhook)
-  @ApiOkResponse({ type: CreatedWebhook })
+  @ApiCreatedResponse({ type: CreatedWebhook })
   async create(
     @Body() body: CreateWebhookInput,
     @CurrentPrincipal() caller: Principal,
@@ -65,7 +71,7 @@ export class WebhooksController {
   @Post('webhook-deliveries/:delivery/redeliver')
   @HttpCode(202)
   @Serves(redeliverWebhook)
-  @ApiOkResponse({ type: WebhookDelivery })
+  @ApiAcceptedResponse({ type: WebhookDelivery })
   async redeliver(@Param('delivery') delivery: string): Promise<WebhookDelivery> {
     return deliveryView(await this.service.redeliver(delivery));
   }
