@@ -36,9 +36,12 @@ describe('withoutSecrets beyond plain data', () => {
 
   it('takes the credentials out of URLs in any field', () => {
     expect(withoutSecrets({ input: { url: 'https://user:pw@hooks.example.com/x?a=1' } })).toEqual({
-      input: { url: `https://${REDACTED}@hooks.example.com/x?a=1` },
+      input: { url: `https://user:${REDACTED}@hooks.example.com/x?a=1` },
     });
-    expect(withoutSecrets('see http://a@b/')).toBe(`see http://${REDACTED}@b/`);
+    expect(withoutSecrets('see http://a-token@b/')).toBe(`see http://${REDACTED}@b/`);
+    expect(withoutSecrets('redis://agent:pw@127.0.0.1:6379')).toBe(
+      `redis://agent:${REDACTED}@127.0.0.1:6379`,
+    );
   });
 
   it('names the secrets by their field names, whatever the case', () => {

@@ -38,9 +38,11 @@ export function withoutSecrets(value: unknown, depth = 0): unknown {
 
 const MAX_DEPTH = 32;
 
-/** `scheme://user:password@host` anywhere in a text: the credentials go, whatever the field's name. */
-const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/gi;
+/** `scheme://user:password@host` anywhere in a text: the password goes, whatever the field's name. */
+const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^/?#@\s:]*):[^/?#@\s]*@/gi;
+/** `scheme://token@host`: userinfo without a password is a token in the user's place. */
+const URL_TOKEN = /([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s:]+@/gi;
 
 export function withoutUrlCredentials(text: string): string {
-  return text.replace(URL_USERINFO, `$1${REDACTED}@`);
+  return text.replace(URL_PASSWORD, `$1:${REDACTED}@`).replace(URL_TOKEN, `$1${REDACTED}@`);
 }
