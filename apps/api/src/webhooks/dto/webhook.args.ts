@@ -1,20 +1,17 @@
-import { ArgsType, Field, ID, InputType, Int } from '@nestjs/graphql';
+import { ArgsType, Field, ID, InputType } from '@nestjs/graphql';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   IsIn,
-  IsInt,
   IsOptional,
   IsString,
-  Max,
   MaxLength,
-  Min,
   ValidateNested,
 } from 'class-validator';
-import { MAX_PAGE_SIZE } from '#libs/pagination';
 import { WEBHOOK_EVENT_TYPES } from '#libs/webhooks';
+import { PageArgs } from '../../common/page.args.js';
 
 @InputType()
 export class CreateWebhookInput {
@@ -67,24 +64,7 @@ export class WebhookIdArgs {
 
 /** A page of a webhook's delivery history, newest first. */
 @ArgsType()
-export class DeliveryPageArgs {
-  @Field(() => Int, { nullable: true, defaultValue: 50 })
-  @ApiPropertyOptional({ minimum: 0, maximum: MAX_PAGE_SIZE, default: 50 })
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(MAX_PAGE_SIZE)
-  first: number = 50;
-
-  @Field(() => String, { nullable: true })
-  @ApiPropertyOptional({ description: 'endCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  after?: string;
-}
-
-@ArgsType()
-export class WebhookDeliveriesArgs extends DeliveryPageArgs {
+export class WebhookDeliveriesArgs extends PageArgs {
   @Field(() => ID)
   @IsString()
   @MaxLength(64)

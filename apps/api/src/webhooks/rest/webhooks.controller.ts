@@ -9,7 +9,8 @@ import {
 import type { Principal } from '#libs/auth';
 import { callerOf, CurrentPrincipal } from '../../auth/current-principal.decorator.js';
 import { Serves } from '../../operations/serves.decorator.js';
-import { CreateWebhookInput, DeliveryPageArgs } from '../dto/webhook.args.js';
+import { PageArgs } from '../../common/page.args.js';
+import { CreateWebhookInput } from '../dto/webhook.args.js';
 import {
   CreatedWebhook,
   Webhook,
@@ -63,7 +64,7 @@ export class WebhooksController {
   @ApiOkResponse({ type: WebhookDeliveryConnection })
   async deliveries(
     @Param('webhook') webhook: string,
-    @Query() page: DeliveryPageArgs,
+    @Query() page: PageArgs,
   ): Promise<WebhookDeliveryConnection> {
     return deliveriesView(await this.service.attempts(webhook, page));
   }
