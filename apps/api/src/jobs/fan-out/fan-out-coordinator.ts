@@ -145,7 +145,9 @@ export class FanOutCoordinator implements OnApplicationBootstrap, OnModuleDestro
             await job.updateProgress(progress);
             written = { at: Date.now(), key, finished };
           }
-          if (children.allFinished()) break;
+          // As the progress just written saw it: a child that ended while it was written is
+          // heard (the change rings) and written on the next turn, so the last progress is all.
+          if (finished === plan.hosts.length) break;
         } catch (error) {
           // Redis away a moment (a failover): the rollout resumes once it answers, no attempt spent.
           if (!(error instanceof QueueUnavailableError)) throw error;
@@ -238,10 +240,6 @@ class FanOutChildren {
 
   finishedCount(): number {
     return [...this.records.values()].filter((record) => record && isFinal(record)).length;
-  }
-
-  allFinished(): boolean {
-    return this.finishedCount() === this.plan.hosts.length;
   }
 
   finished(): { host: string; record: JobRecord }[] {
